@@ -1,0 +1,216 @@
+/* api box: the exported functions. Thin: each is the front box's inline fast path or a call to one
+ * slow function. Built twice: as the prefixed API only, and with HAK_OVERRIDE, where the libc names
+ * are aliases of the same functions (no extra call). No libc allocation header is included, so
+ * the aliases carry exactly these declarations. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hakmem/box/central/central.h"
+#include "hakmem/box/env/env.h"
+#include "hakmem/box/front/front.h"
+#include "hakmem/box/large/large.h"
+#include "hakmem/box/route/route.h"
+#include "hakmem/box/stats/stats.h"
+#include "hakmem/box/superslab/superslab.h"
+#include "hakmem/box/thread/thread.h"
+#include "hakmem/include/hakmem.h"
+
+#define MAX_REQUEST ((size_t)PTRDIFF_MAX)
+
+void* hak_malloc(size_t size) { return hak_front_malloc(size); }
+
+void hak_free(void* ptr) { hak_front_free(ptr); }
+
+void* hak_calloc(size_t count, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total) || total > MAX_REQUEST) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  if (total > HAK_SMALL_MAX - HAK_CANARY_BYTES) {
+    hak_thread_process_init();
+    void* p = hak_large_alloc(total, 16, 1);
+    if (!p) errno = ENOMEM;
+    return p;
+  }
+  void* p = hak_front_malloc(total);
+  if (p) memset(p, 0, total);
+  return p;
+}
+
+/* Usable bytes of a validated block. */
+static size_t usable_of(const hak_route_t* r) {
+  return r->kind == HAK_ROUTE_SMALL ? r->block_size - HAK_CANARY_BYTES : r->block_size;
+}
+
+void* hak_realloc(void* ptr, size_t size) {
+  if (!ptr) return hak_front_malloc(size);
+  if (size == 0) {
+    hak_front_free_named(ptr, "realloc");
+    return NULL;
+  }
+  hak_route_t r = hak_route(ptr);
+  if (r.kind == HAK_ROUTE_BAD) {
+    hak_route_report(&r, ptr, "realloc");
+    errno = EINVAL;
+    return NULL;
+  }
+  size_t usable = usable_of(&r);
+  /* In place while the block holds the new size and would not waste more than half of itself. */
+  if (size <= usable && size >= usable / 2) return ptr;
+  if (size > MAX_REQUEST) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  void* q = hak_front_malloc(size);
+  if (!q) return NULL;
+  memcpy(q, ptr, size < usable ? size : usable);
+  hak_front_free_named(ptr, "realloc");
+  return q;
+}
+
+void* hak_reallocarray(void* ptr, size_t count, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total)) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return hak_realloc(ptr, total);
+}
+
+static int is_pow2(size_t v) { return v && !(v & (v - 1)); }
+
+/* Aligned allocation for a power-of-two alignment. */
+static void* alloc_aligned(size_t align, size_t size) {
+  if (align <= 16) return hak_front_malloc(size);
+  if (size > MAX_REQUEST) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  int cls = hak_class_of_aligned(size + HAK_CANARY_BYTES, align);
+  if (cls >= 0) return hak_front_alloc_class((unsigned)cls);
+  hak_thread_process_init();
+  void* p = hak_large_alloc(size, align, 0);
+  if (!p) errno = ENOMEM;
+  return p;
+}
+
+int hak_posix_memalign(void** out, size_t alignment, size_t size) {
+  if (!is_pow2(alignment) || alignment % sizeof(void*)) return EINVAL;
+  int saved = errno;
+  void* p = alloc_aligned(alignment, size);
+  if (!p) return ENOMEM;
+  errno = saved;
+  *out = p;
+  return 0;
+}
+
+void* hak_aligned_alloc(size_t alignment, size_t size) {
+  if (!is_pow2(alignment)) {
+    errno = EINVAL;
+    return NULL;
+  }
+  return alloc_aligned(alignment, size);
+}
+
+void* hak_memalign(size_t alignment, size_t size) {
+  /* glibc: a non-power-of-two alignment is rounded up; an impossible one is EINVAL. */
+  if (alignment > MAX_REQUEST / 2 + 1) {
+    errno = EINVAL;
+    return NULL;
+  }
+  if (!is_pow2(alignment)) {
+    size_t a = 1;
+    while (a < alignment) a <<= 1;
+    alignment = a;
+  }
+  return alloc_aligned(alignment, size);
+}
+
+static size_t page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
+
+void* hak_valloc(size_t size) { return alloc_aligned(page_size(), size); }
+
+void* hak_pvalloc(size_t size) {
+  size_t page = page_size();
+  if (size > MAX_REQUEST - page) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return alloc_aligned(page, (size + page - 1) & ~(page - 1));
+}
+
+size_t hak_malloc_usable_size(const void* ptr) {
+  if (!ptr) return 0;
+  hak_route_t r = hak_route(ptr);
+  if (r.kind == HAK_ROUTE_BAD) {
+    hak_route_report(&r, ptr, "malloc_usable_size");
+    return 0;
+  }
+  return usable_of(&r);
+}
+
+static void free_checked_size(void* ptr, size_t size, const char* func) {
+  if (HAK_CFG_CHECK_FREE && ptr) {
+    hak_route_t r = hak_route(ptr);
+    if (r.kind != HAK_ROUTE_BAD && size > usable_of(&r)) {
+      hak_report_error(HAK_ERR_SIZE_MISMATCH, ptr, func, r.cls, r.block_size);
+      return;
+    }
+  }
+  hak_front_free_named(ptr, func);
+}
+
+void hak_free_sized(void* ptr, size_t size) { free_checked_size(ptr, size, "free_sized"); }
+
+void hak_free_aligned_sized(void* ptr, size_t alignment, size_t size) {
+  (void)alignment;
+  free_checked_size(ptr, size, "free_aligned_sized");
+}
+
+int hak_trim(size_t pad) {
+  (void)pad;
+  hak_front_flush_thread();
+  hak_central_drain();
+  hak_ss_trim();
+  hak_large_trim();
+  return 1;
+}
+
+const char* hak_profile(void) { return HAK_PROFILE_NAME; }
+
+void hak_stats_get(hak_stats_t* out) {
+  if (HAK_CFG_STATS && hak_tc.state == HAK_THREAD_ACTIVE) hak_stats_merge_thread(&hak_tc.stats[0]);
+  hak_stats_collect(out);
+}
+
+void hak_stats_print(FILE* out) {
+  hak_stats_t s;
+  hak_stats_get(&s);
+  hak_stats_write(&s, out);
+}
+
+/* HAKMEM_STATS=1: the report at exit. */
+__attribute__((destructor)) static void stats_at_exit(void) {
+  if (HAK_CFG_ENV_TUNING && hak_env()->stats_at_exit) hak_stats_print(stderr);
+}
+
+#ifdef HAK_OVERRIDE
+#define HAK_ALIAS(name, target) __typeof__(target) name __attribute__((alias(#target), visibility("default")))
+HAK_ALIAS(malloc, hak_malloc);
+HAK_ALIAS(free, hak_free);
+HAK_ALIAS(calloc, hak_calloc);
+HAK_ALIAS(realloc, hak_realloc);
+HAK_ALIAS(reallocarray, hak_reallocarray);
+HAK_ALIAS(posix_memalign, hak_posix_memalign);
+HAK_ALIAS(aligned_alloc, hak_aligned_alloc);
+HAK_ALIAS(memalign, hak_memalign);
+HAK_ALIAS(valloc, hak_valloc);
+HAK_ALIAS(pvalloc, hak_pvalloc);
+HAK_ALIAS(malloc_usable_size, hak_malloc_usable_size);
+HAK_ALIAS(free_sized, hak_free_sized);
+HAK_ALIAS(free_aligned_sized, hak_free_aligned_sized);
+HAK_ALIAS(malloc_trim, hak_trim);
+#endif

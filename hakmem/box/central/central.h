@@ -1,0 +1,31 @@
+/* central box: per-class shared free blocks, behind one lock per class.
+ *
+ * Thread caches (front box) refill from and flush to here in batches, so a lock is taken once per
+ * batch, never per malloc/free. A class keeps a transfer cache (an array of blocks that moved
+ * between threads, handed on without touching the slabs: the cheap path for remote frees) and its
+ * partial slabs. A block flushed by any thread returns to the slab it came from; a slab that
+ * becomes empty goes back to the superslab box (one spare per class is kept).
+ * Free lists are validated (safe profile) as they are popped: a link that leaves its slab is
+ * reported as a corrupted free list instead of being followed. */
+#ifndef HAKMEM_BOX_CENTRAL_H
+#define HAKMEM_BOX_CENTRAL_H
+
+#include <stdint.h>
+
+#include "hakmem/box/superslab/superslab.h"
+#include "hakmem/config/profile.h"
+
+/* Up to n blocks of class cls into out; returns how many (0: out of memory). */
+HAK_HIDDEN unsigned hak_central_refill(unsigned cls, void** out, unsigned n);
+/* Takes back n blocks of class cls. */
+HAK_HIDDEN void hak_central_flush(unsigned cls, void* const* blocks, unsigned n);
+/* Returns every transfer-cached block and spare slab (malloc_trim). */
+HAK_HIDDEN void hak_central_drain(void);
+/* Blocks of class cls sitting in the transfer cache (stats). */
+HAK_HIDDEN unsigned hak_central_transfer_count(unsigned cls);
+
+HAK_HIDDEN void hak_central_fork_prepare(void);
+HAK_HIDDEN void hak_central_fork_parent(void);
+HAK_HIDDEN void hak_central_fork_child(void);
+
+#endif

@@ -1,0 +1,136 @@
+#include "hakmem/box/large/large.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "hakmem/box/os/os.h"
+#include "hakmem/box/release/release.h"
+#include "hakmem/box/superslab/superslab.h"
+
+#define CACHE_MAX 16
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static hak_large_t* g_cache; /* freed mappings, most recent first */
+static unsigned g_cached;
+static size_t g_cached_bytes;
+static uint64_t g_live_blocks, g_live_bytes;
+
+static size_t round_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
+
+/* Offset of the user pointer from the header for an alignment: the header is 64 bytes, and an
+ * alignment of 2 MiB or more puts the user pointer at the start of the second chunk. */
+static size_t user_offset(size_t align) { return align <= HAK_LARGE_HEADER ? HAK_LARGE_HEADER : align < HAK_SS_SIZE ? align : HAK_SS_SIZE; }
+
+/* A cached mapping that fits size at offset off without wasting more than half of it. */
+static hak_large_t* cache_take(size_t need) {
+  hak_large_t** best = NULL;
+  for (hak_large_t** link = &g_cache; *link; link = &(*link)->next) {
+    size_t m = (*link)->map_size;
+    if (m >= need && m <= 2 * need + HAK_SS_SIZE && (!best || m < (*best)->map_size)) best = link;
+  }
+  if (!best) return NULL;
+  hak_large_t* h = *best;
+  *best = h->next;
+  g_cached--;
+  g_cached_bytes -= h->map_size;
+  return h;
+}
+
+void* hak_large_alloc(size_t size, size_t align, int zero) {
+  if (align < 16) align = 16;
+  size_t off = user_offset(align);
+  if (size > ((size_t)1 << HAK_ADDR_BITS) - off - HAK_SS_SIZE) return NULL;
+  size_t need = round_up(off + size, HAK_SS_SIZE);
+  hak_large_t* h = NULL;
+  int fresh = 0;
+  if (align < HAK_SS_SIZE) {
+    pthread_mutex_lock(&g_lock);
+    h = cache_take(need);
+    pthread_mutex_unlock(&g_lock);
+  }
+  if (!h) {
+    /* For alignments beyond 2 MiB, over-map so the user pointer (header + 2 MiB) lands aligned. */
+    size_t extra = align > HAK_SS_SIZE ? align : 0;
+    uint8_t* raw = hak_os_map_aligned(need + extra, HAK_SS_SIZE);
+    if (!raw) return NULL;
+    uint8_t* base = raw;
+    if (extra) {
+      uintptr_t user = round_up((uintptr_t)raw + HAK_SS_SIZE, align);
+      base = (uint8_t*)(user - HAK_SS_SIZE);
+      hak_os_unmap(raw, (size_t)(base - raw));
+      hak_os_unmap(base + need, (size_t)(raw + need + extra - (base + need)));
+    }
+    h = (hak_large_t*)base;
+    h->map_size = need;
+    fresh = 1;
+    hak_registry_set((uintptr_t)base, need, HAK_REGION_LARGE, HAK_REGION_LARGE_TAIL);
+  }
+  h->user = (uint8_t*)h + off;
+  h->size = h->map_size - off;
+  h->next = NULL;
+  if (zero && !fresh) memset(h->user, 0, size);
+  __atomic_store_n(&h->magic, HAK_LARGE_LIVE, __ATOMIC_RELEASE);
+  __atomic_fetch_add(&g_live_blocks, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&g_live_bytes, h->map_size, __ATOMIC_RELAXED);
+  return h->user;
+}
+
+hak_large_t* hak_large_lookup(const void* p) {
+  uintptr_t a = (uintptr_t)p;
+  if (a < HAK_SS_SIZE || hak_region_kind(a - 1) != HAK_REGION_LARGE) return NULL;
+  hak_large_t* h = (hak_large_t*)((a - 1) & ~(uintptr_t)(HAK_SS_SIZE - 1));
+  return h->user == (const uint8_t*)p ? h : NULL;
+}
+
+static void unmap(hak_large_t* h) {
+  hak_registry_set((uintptr_t)h, h->map_size, HAK_REGION_NONE, HAK_REGION_NONE);
+  hak_os_unmap(h, h->map_size);
+}
+
+void hak_large_free(hak_large_t* h) {
+  __atomic_fetch_sub(&g_live_blocks, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_sub(&g_live_bytes, h->map_size, __ATOMIC_RELAXED);
+  h->magic = HAK_LARGE_FREED;
+  pthread_mutex_lock(&g_lock);
+  if (g_cached < CACHE_MAX && hak_release_keep_region(0, g_cached_bytes + h->map_size)) {
+    h->next = g_cache;
+    g_cache = h;
+    g_cached++;
+    g_cached_bytes += h->map_size;
+    h = NULL;
+  }
+  pthread_mutex_unlock(&g_lock);
+  if (h) unmap(h);
+}
+
+int hak_large_resize(hak_large_t* h, size_t size) {
+  size_t off = (size_t)(h->user - (uint8_t*)h);
+  return size <= h->map_size - off;
+}
+
+void hak_large_trim(void) {
+  pthread_mutex_lock(&g_lock);
+  hak_large_t* list = g_cache;
+  g_cache = NULL;
+  g_cached = 0;
+  g_cached_bytes = 0;
+  pthread_mutex_unlock(&g_lock);
+  while (list) {
+    hak_large_t* next = list->next;
+    unmap(list);
+    list = next;
+  }
+}
+
+void hak_large_counters_get(hak_large_counters_t* out) {
+  pthread_mutex_lock(&g_lock);
+  out->cached_maps = g_cached;
+  out->cached_bytes = g_cached_bytes;
+  pthread_mutex_unlock(&g_lock);
+  out->live_blocks = __atomic_load_n(&g_live_blocks, __ATOMIC_RELAXED);
+  out->live_bytes = __atomic_load_n(&g_live_bytes, __ATOMIC_RELAXED);
+}
+
+void hak_large_fork_prepare(void) { pthread_mutex_lock(&g_lock); }
+void hak_large_fork_parent(void) { pthread_mutex_unlock(&g_lock); }
+void hak_large_fork_child(void) { pthread_mutex_init(&g_lock, NULL); }

@@ -1,0 +1,43 @@
+#include "hakmem/box/os/os.h"
+
+#include <sys/mman.h>
+
+static uint64_t g_mmap_calls, g_munmap_calls, g_madvise_calls, g_bytes_mapped;
+
+static void count(uint64_t* c, uint64_t n) { __atomic_fetch_add(c, n, __ATOMIC_RELAXED); }
+
+static void unmap_counted(void* p, size_t size) {
+  if (size == 0) return;
+  munmap(p, size);
+  count(&g_munmap_calls, 1);
+  __atomic_fetch_sub(&g_bytes_mapped, size, __ATOMIC_RELAXED);
+}
+
+void* hak_os_map_aligned(size_t size, size_t align) {
+  /* Over-map by align, then trim the unaligned head and the tail. */
+  size_t len = size + align;
+  if (len < size) return NULL;
+  void* raw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  count(&g_mmap_calls, 1);
+  if (raw == MAP_FAILED) return NULL;
+  count(&g_bytes_mapped, len);
+  uintptr_t start = (uintptr_t)raw;
+  uintptr_t aligned = (start + align - 1) & ~(uintptr_t)(align - 1);
+  unmap_counted(raw, aligned - start);
+  unmap_counted((void*)(aligned + size), start + len - (aligned + size));
+  return (void*)aligned;
+}
+
+void hak_os_unmap(void* p, size_t size) { unmap_counted(p, size); }
+
+void hak_os_decommit(void* p, size_t size) {
+  madvise(p, size, MADV_DONTNEED);
+  count(&g_madvise_calls, 1);
+}
+
+void hak_os_counters_get(hak_os_counters_t* out) {
+  out->mmap_calls = __atomic_load_n(&g_mmap_calls, __ATOMIC_RELAXED);
+  out->munmap_calls = __atomic_load_n(&g_munmap_calls, __ATOMIC_RELAXED);
+  out->madvise_calls = __atomic_load_n(&g_madvise_calls, __ATOMIC_RELAXED);
+  out->bytes_mapped = __atomic_load_n(&g_bytes_mapped, __ATOMIC_RELAXED);
+}

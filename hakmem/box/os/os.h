@@ -1,0 +1,28 @@
+/* os box: the only place that calls mmap, munmap and madvise.
+ *
+ * Every call is counted (the syscall budget of the soak tool and the stats report), off the hot
+ * path. Thread-safe: the counters are relaxed atomics. Reads no knob. */
+#ifndef HAKMEM_BOX_OS_H
+#define HAKMEM_BOX_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hakmem/config/profile.h"
+
+typedef struct hak_os_counters {
+  uint64_t mmap_calls;
+  uint64_t munmap_calls;
+  uint64_t madvise_calls;
+  uint64_t bytes_mapped; /* currently mapped by hakmem */
+} hak_os_counters_t;
+
+/* Maps size bytes (a multiple of 4 KiB) aligned to align (a power of two >= 4 KiB), read-write,
+ * zero-filled. NULL when the OS refuses. */
+HAK_HIDDEN void* hak_os_map_aligned(size_t size, size_t align);
+HAK_HIDDEN void hak_os_unmap(void* p, size_t size);
+/* Gives the pages back to the OS; they read as zero when touched again. */
+HAK_HIDDEN void hak_os_decommit(void* p, size_t size);
+HAK_HIDDEN void hak_os_counters_get(hak_os_counters_t* out);
+
+#endif

@@ -1,0 +1,64 @@
+/* size_class box: request size (and alignment) -> class index; class -> block size and slab shape.
+ *
+ * 52 classes, 16 B .. 256 KiB, all multiples of 16: 16..128 in steps of 16, then four per doubling
+ * (internal waste <= 25%, 12.5% on average). The tables are generated at build time
+ * (tools/gen/size_classes.py). Sizes above HAK_SMALL_MAX are not classes (large box).
+ * Pure functions and constant tables: thread-safe, no knobs. */
+#ifndef HAKMEM_BOX_SIZE_CLASS_H
+#define HAKMEM_BOX_SIZE_CLASS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hakmem/config/profile.h"
+
+enum {
+#define HAK_CLASS(i, bs, pages, blocks, cap) HAK_CLASS_COUNT_##i,
+#include "hakmem/box/size_class/size_class_table.inc"
+#undef HAK_CLASS
+  HAK_NCLASSES
+};
+
+#define HAK_SMALL_MAX ((size_t)256 * 1024) /* largest class */
+#define HAK_TABLE_MAX ((size_t)1024)       /* sizes up to here use the byte table */
+#define HAK_CLASS_NONE HAK_NCLASSES        /* the class of a page that holds no blocks */
+
+typedef struct hak_class_info {
+  uint32_t block_size;
+  uint16_t slab_pages;  /* 64 KiB pages per slab */
+  uint16_t blocks;      /* blocks per slab */
+  uint16_t cache_cap;   /* thread cache capacity */
+  uint16_t batch;       /* blocks moved per refill / flush */
+  uint64_t inv_size;    /* ceil(2^42 / block_size): offset -> block index without a division */
+} hak_class_info_t;
+
+extern const hak_class_info_t hak_class_info[HAK_NCLASSES] HAK_HIDDEN;
+extern const uint8_t hak_class_table[HAK_TABLE_MAX / 16 + 1] HAK_HIDDEN;
+
+/* Class of a size in 0..HAK_TABLE_MAX: one table load. */
+HAK_INLINE unsigned hak_class_of_table(size_t size) { return hak_class_table[(size + 15) >> 4]; }
+
+/* Class of a size in (128, HAK_SMALL_MAX]: four classes per power of two. */
+HAK_INLINE unsigned hak_class_of_large(size_t size) {
+  size_t s = size - 1;
+  unsigned k = 63u - (unsigned)__builtin_clzl(s); /* s in [2^k, 2^(k+1)) */
+  return 8u + (k - 7u) * 4u + (unsigned)((s >> (k - 2u)) & 3u);
+}
+
+/* Class of any size <= HAK_SMALL_MAX. */
+HAK_INLINE unsigned hak_class_of(size_t size) {
+  return size <= HAK_TABLE_MAX ? hak_class_of_table(size) : hak_class_of_large(size);
+}
+
+HAK_INLINE size_t hak_class_size(unsigned cls) { return hak_class_info[cls].block_size; }
+
+/* Index of the block at byte offset off of a slab of class cls (off < slab bytes). */
+HAK_INLINE uint32_t hak_class_block_index(unsigned cls, size_t off) {
+  return (uint32_t)(((uint64_t)off * hak_class_info[cls].inv_size) >> 42); /* exact: off < 2^20 */
+}
+
+/* Smallest class that holds size bytes with every block aligned to align (a power of two): the
+ * block size must be a multiple of align, since slabs start 64 KiB-aligned. -1 when none. */
+HAK_HIDDEN int hak_class_of_aligned(size_t size, size_t align);
+
+#endif

@@ -1,0 +1,178 @@
+#include "hakmem/box/superslab/superslab.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "hakmem/box/os/os.h"
+#include "hakmem/box/release/release.h"
+
+#define SS_MAGIC 0x5355504552534c42ull /* "SUPERSLB" */
+#define HEADER_MASK ((1u << HAK_SS_HEADER_PAGES) - 1)
+#define ALL_PAGES 0xffffffffu
+#define USABLE_PAGES (ALL_PAGES & ~HEADER_MASK)
+
+_Static_assert(sizeof(hak_superslab_t) <= HAK_PAGE_SIZE, "header fits in the first page");
+_Static_assert(!HAK_CFG_CHECK_FREE ||
+                   HAK_PAGE_SIZE + HAK_SS_PAGES * HAK_MAX_SLAB_BLOCKS <= HAK_SS_HEADER_PAGES * HAK_PAGE_SIZE,
+               "state bytes fit in the header pages");
+
+uint8_t hak_region_map[HAK_REGISTRY_SIZE];
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static hak_superslab_t* g_list; /* every SuperSlab, newest first */
+static uint64_t g_superslabs, g_slabs, g_retained, g_empty_superslabs;
+
+void hak_registry_set(uintptr_t base, size_t size, unsigned kind, unsigned tail_kind) {
+  size_t first = base >> HAK_SS_SHIFT, n = size >> HAK_SS_SHIFT;
+  __atomic_store_n(&hak_region_map[first], (uint8_t)kind, __ATOMIC_RELEASE);
+  for (size_t i = 1; i < n; i++) __atomic_store_n(&hak_region_map[first + i], (uint8_t)tail_kind, __ATOMIC_RELEASE);
+}
+
+static size_t pages_bytes(uint32_t mask) { return (size_t)__builtin_popcount(mask) * HAK_PAGE_SIZE; }
+
+static hak_superslab_t* ss_new(void) {
+  hak_superslab_t* ss = hak_os_map_aligned(HAK_SS_SIZE, HAK_SS_SIZE);
+  if (!ss) return NULL;
+  for (unsigned i = 0; i < HAK_SS_PAGES; i++) {
+    ss->pages[i].cls = HAK_CLASS_NONE;
+    ss->pages[i].head = (uint8_t)i;
+  }
+  ss->magic = SS_MAGIC;
+  ss->free_pages = USABLE_PAGES;
+  ss->committed = 0;
+  ss->next = g_list;
+  g_list = ss;
+  g_superslabs++;
+  g_empty_superslabs++;
+  hak_registry_set((uintptr_t)ss, HAK_SS_SIZE, HAK_REGION_SUPERSLAB, HAK_REGION_SUPERSLAB);
+  return ss;
+}
+
+static void ss_unmap(hak_superslab_t* ss) {
+  hak_superslab_t** link = &g_list;
+  while (*link != ss) link = &(*link)->next;
+  *link = ss->next;
+  g_retained -= pages_bytes(ss->committed);
+  g_superslabs--;
+  g_empty_superslabs--;
+  hak_registry_set((uintptr_t)ss, HAK_SS_SIZE, HAK_REGION_NONE, HAK_REGION_NONE);
+  hak_os_unmap(ss, HAK_SS_SIZE);
+}
+
+/* First run of n free pages in ss, or -1. */
+static int find_run(uint32_t free_pages, unsigned n) {
+  uint32_t run = free_pages;
+  for (unsigned i = 1; i < n && run; i++) run &= free_pages >> i;
+  return run ? __builtin_ctz(run) : -1;
+}
+
+static uint32_t run_mask(unsigned first, unsigned n) {
+  return (n >= 32 ? ALL_PAGES : ((1u << n) - 1)) << first;
+}
+
+hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
+  const hak_class_info_t* info = &hak_class_info[cls];
+  unsigned n = info->slab_pages;
+  pthread_mutex_lock(&g_lock);
+  hak_superslab_t* ss;
+  int first = -1;
+  /* Prefer SuperSlabs already in use, so that empty ones can be returned. */
+  for (ss = g_list; ss; ss = ss->next)
+    if (ss->free_pages != USABLE_PAGES && (first = find_run(ss->free_pages, n)) >= 0) break;
+  if (!ss)
+    for (ss = g_list; ss; ss = ss->next)
+      if ((first = find_run(ss->free_pages, n)) >= 0) break;
+  if (!ss && (ss = ss_new())) first = find_run(ss->free_pages, n);
+  if (!ss) {
+    pthread_mutex_unlock(&g_lock);
+    return NULL;
+  }
+  uint32_t mask = run_mask((unsigned)first, n);
+  if (ss->free_pages == USABLE_PAGES) g_empty_superslabs--;
+  ss->free_pages &= ~mask;
+  g_retained -= pages_bytes(ss->committed & mask);
+  ss->committed &= ~mask;
+  g_slabs++;
+  pthread_mutex_unlock(&g_lock);
+
+  hak_slab_t* slab = &ss->pages[first];
+  slab->npages = (uint8_t)n;
+  slab->listed = 0;
+  slab->magic = HAK_SLAB_MAGIC;
+  slab->used = 0;
+  slab->carved = 0;
+  slab->capacity = info->blocks;
+  slab->block_size = info->block_size;
+  slab->free_list = NULL;
+  slab->prev = slab->next = NULL;
+  slab->start = (uint8_t*)ss + (size_t)first * HAK_PAGE_SIZE;
+  slab->states = HAK_CFG_CHECK_FREE ? (uint8_t*)ss + HAK_PAGE_SIZE + (size_t)first * HAK_MAX_SLAB_BLOCKS : NULL;
+  if (HAK_CFG_CHECK_FREE) memset(slab->states, HAK_BLOCK_NEVER, info->blocks);
+  for (unsigned i = 0; i < n; i++) {
+    ss->pages[first + i].head = (uint8_t)first;
+    /* The class byte is what free() trusts: publish it last. */
+    __atomic_store_n(&ss->pages[first + i].cls, (uint8_t)cls, __ATOMIC_RELEASE);
+  }
+  return slab;
+}
+
+void hak_ss_slab_free(hak_slab_t* slab) {
+  hak_superslab_t* ss = (hak_superslab_t*)((uintptr_t)slab & ~(uintptr_t)(HAK_SS_SIZE - 1));
+  unsigned first = (unsigned)(slab - ss->pages), n = slab->npages;
+  uint32_t mask = run_mask(first, n);
+  slab->magic = 0;
+  for (unsigned i = 0; i < n; i++) {
+    __atomic_store_n(&ss->pages[first + i].cls, (uint8_t)HAK_CLASS_NONE, __ATOMIC_RELEASE);
+    ss->pages[first + i].head = (uint8_t)(first + i);
+  }
+  pthread_mutex_lock(&g_lock);
+  g_slabs--;
+  ss->free_pages |= mask;
+  size_t bytes = (size_t)n * HAK_PAGE_SIZE;
+  if (hak_release_keep_committed(g_retained + bytes)) {
+    ss->committed |= mask;
+    g_retained += bytes;
+  } else {
+    hak_os_decommit(slab->start, bytes);
+  }
+  if (ss->free_pages == USABLE_PAGES) {
+    g_empty_superslabs++;
+    if (!hak_release_keep_region((unsigned)g_empty_superslabs - 1, (g_empty_superslabs - 1) * HAK_SS_SIZE))
+      ss_unmap(ss);
+  }
+  pthread_mutex_unlock(&g_lock);
+}
+
+void hak_ss_trim(void) {
+  pthread_mutex_lock(&g_lock);
+  hak_superslab_t* next;
+  for (hak_superslab_t* ss = g_list; ss; ss = next) {
+    next = ss->next;
+    if (ss->free_pages == USABLE_PAGES) {
+      ss_unmap(ss);
+      continue;
+    }
+    for (uint32_t m = ss->committed; m;) {
+      unsigned i = (unsigned)__builtin_ctz(m);
+      unsigned len = 0;
+      while (i + len < HAK_SS_PAGES && (m >> (i + len) & 1)) len++;
+      hak_os_decommit((uint8_t*)ss + (size_t)i * HAK_PAGE_SIZE, (size_t)len * HAK_PAGE_SIZE);
+      m &= ~run_mask(i, len);
+    }
+    g_retained -= pages_bytes(ss->committed);
+    ss->committed = 0;
+  }
+  pthread_mutex_unlock(&g_lock);
+}
+
+void hak_ss_counters_get(hak_ss_counters_t* out) {
+  pthread_mutex_lock(&g_lock);
+  out->superslabs = g_superslabs;
+  out->slabs = g_slabs;
+  out->retained_bytes = g_retained;
+  pthread_mutex_unlock(&g_lock);
+}
+
+void hak_ss_fork_prepare(void) { pthread_mutex_lock(&g_lock); }
+void hak_ss_fork_parent(void) { pthread_mutex_unlock(&g_lock); }
+void hak_ss_fork_child(void) { pthread_mutex_init(&g_lock, NULL); }

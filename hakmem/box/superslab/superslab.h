@@ -1,0 +1,110 @@
+/* superslab box: 2 MiB-aligned regions cut into 64 KiB pages, slabs of one class each, and the
+ * registry that says whether an address is hakmem's.
+ *
+ * Glossary
+ *   SuperSlab  2 MiB, 2 MiB-aligned mapping. Its first page(s) hold the header: one hak_slab_t per
+ *              page, then (safe profile) one state byte per block of every slab.
+ *   page       64 KiB; a slab covers 1..16 contiguous pages. Every page's hak_slab_t carries the
+ *              slab's class (the byte free() reads); the head page's entry describes the slab.
+ *   registry   one byte per 2 MiB of the 47-bit address space (64 MiB of untouched .bss): NONE, a
+ *              SuperSlab, or a large region. Readers need no lock; writers hold the box's lock.
+ * Invariants: a registered chunk is wholly hakmem's; a page that holds no blocks has class
+ * HAK_CLASS_NONE; slab->start is 64 KiB-aligned so a block is aligned to its size's lowest bit.
+ * Thread-safety: slab fields other than cls/head are protected by the owning class's central lock;
+ * page allocation and the SuperSlab list by this box's lock. */
+#ifndef HAKMEM_BOX_SUPERSLAB_H
+#define HAKMEM_BOX_SUPERSLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hakmem/box/size_class/size_class.h"
+#include "hakmem/config/profile.h"
+
+#define HAK_SS_SHIFT 21
+#define HAK_SS_SIZE ((size_t)1 << HAK_SS_SHIFT)
+#define HAK_PAGE_SHIFT 16
+#define HAK_PAGE_SIZE ((size_t)1 << HAK_PAGE_SHIFT)
+#define HAK_SS_PAGES 32
+#define HAK_SS_HEADER_PAGES (HAK_CFG_CHECK_FREE ? 3 : 1)
+#define HAK_ADDR_BITS 47
+#define HAK_REGISTRY_SIZE ((size_t)1 << (HAK_ADDR_BITS - HAK_SS_SHIFT))
+#define HAK_SLAB_MAGIC 0x51ab51abu
+#define HAK_MAX_SLAB_BLOCKS 4096 /* 64 KiB / 16 B; bounds the safe profile's state bytes */
+
+enum hak_region_kind {
+  HAK_REGION_NONE = 0,
+  HAK_REGION_SUPERSLAB = 1,
+  HAK_REGION_LARGE = 2,      /* the chunk holding a large region's header */
+  HAK_REGION_LARGE_TAIL = 3, /* further chunks of a large region */
+};
+
+/* Block states of the safe profile (one byte per block). */
+enum { HAK_BLOCK_NEVER = 0, HAK_BLOCK_ALLOCATED = 0xA1, HAK_BLOCK_FREED = 0xF7, HAK_BLOCK_QUARANTINED = 0xEE };
+
+typedef struct hak_slab {
+  uint8_t cls;    /* block class of the slab covering this page, or HAK_CLASS_NONE */
+  uint8_t head;   /* index of the slab's head page */
+  uint8_t npages; /* head only, as the fields below */
+  uint8_t listed; /* on its class's partial list */
+  uint32_t magic; /* HAK_SLAB_MAGIC while the slab is live */
+  uint32_t used;     /* blocks handed out of the slab (in caches or with the program) */
+  uint32_t carved;   /* blocks [0, carved) have been handed out at least once */
+  uint32_t capacity; /* blocks */
+  uint32_t block_size;
+  void* free_list; /* returned blocks, linked through their first word */
+  struct hak_slab* prev;
+  struct hak_slab* next;
+  uint8_t* start;  /* first block */
+  uint8_t* states; /* safe profile: one byte per block */
+} hak_slab_t;
+_Static_assert(sizeof(hak_slab_t) == 64, "one cache line per page entry");
+
+typedef struct hak_superslab {
+  hak_slab_t pages[HAK_SS_PAGES];
+  uint64_t magic;
+  struct hak_superslab* next;
+  uint32_t free_pages; /* bit i: page i holds no slab */
+  uint32_t committed;  /* bit i: free page i may still be resident (not decommitted) */
+} hak_superslab_t;
+
+extern uint8_t hak_region_map[HAK_REGISTRY_SIZE] HAK_HIDDEN;
+
+/* The registry kind of the 2 MiB chunk holding address a (NONE above the 47-bit space). */
+HAK_INLINE unsigned hak_region_kind(uintptr_t a) {
+  return (a >> HAK_ADDR_BITS) ? HAK_REGION_NONE : hak_region_map[a >> HAK_SS_SHIFT];
+}
+
+/* The page entry of an address inside a SuperSlab: pure arithmetic, ss + page * 64. */
+HAK_INLINE hak_slab_t* hak_page_of(uintptr_t a) {
+  return (hak_slab_t*)((a & ~(uintptr_t)(HAK_SS_SIZE - 1)) |
+                       ((a >> (HAK_PAGE_SHIFT - 6)) & ((HAK_SS_PAGES - 1) << 6)));
+}
+
+/* The slab (head page entry) covering a page entry. */
+HAK_INLINE hak_slab_t* hak_slab_head(hak_slab_t* page) {
+  hak_superslab_t* ss = (hak_superslab_t*)((uintptr_t)page & ~(uintptr_t)(HAK_SS_SIZE - 1));
+  return &ss->pages[page->head];
+}
+
+/* A new slab of class cls (fresh or reused pages), or NULL when the OS refuses memory. */
+HAK_HIDDEN hak_slab_t* hak_ss_slab_alloc(unsigned cls);
+/* Gives an empty slab's pages back to its SuperSlab (and maybe the OS, as the release policy says). */
+HAK_HIDDEN void hak_ss_slab_free(hak_slab_t* slab);
+/* Marks [base, base + size) (2 MiB-aligned) in the registry: first chunk kind, the rest tail_kind. */
+HAK_HIDDEN void hak_registry_set(uintptr_t base, size_t size, unsigned kind, unsigned tail_kind);
+
+typedef struct hak_ss_counters {
+  uint64_t superslabs;     /* mapped now */
+  uint64_t slabs;          /* live now */
+  uint64_t retained_bytes; /* free pages that may still be resident */
+} hak_ss_counters_t;
+HAK_HIDDEN void hak_ss_counters_get(hak_ss_counters_t* out);
+/* Decommits every free page and unmaps every empty SuperSlab (malloc_trim). */
+HAK_HIDDEN void hak_ss_trim(void);
+
+HAK_HIDDEN void hak_ss_fork_prepare(void);
+HAK_HIDDEN void hak_ss_fork_parent(void);
+HAK_HIDDEN void hak_ss_fork_child(void);
+
+#endif

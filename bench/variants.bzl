@@ -1,0 +1,49 @@
+"""The allocators and the benchmark variants: the one place to add or enable a variant.
+
+A variant is a name in the runner's table, the allocator its workload binary links (a value of
+//bench:allocator), the hakmem profile it is built with, and the shared library that --preload
+mode puts in LD_PRELOAD.
+"""
+
+# allocator -> the deps that make a cc_binary use it (its select() branch in bench.bzl). Only the
+# allocators of enabled VARIANTS are put in the select().
+ALLOCATOR_DEPS = {
+    "glibc": [],
+    "mimalloc": ["@system//:mimalloc"],
+    "tcmalloc": ["@system//:tcmalloc"],
+    "jemalloc": ["@system//:jemalloc"],
+    "hakmem": ["//hakmem:hakmem"],
+}
+
+ALLOCATORS = ALLOCATOR_DEPS.keys()
+
+_LIB = "@system//:lib/x86_64-linux-gnu/"
+
+def variant(name, allocator, profile = None, preload = None):
+    """One benchmark variant.
+
+    Args:
+      name: its name in tables and in --variants (e.g. "hakmem-fast").
+      allocator: a key of ALLOCATOR_DEPS.
+      profile: the hakmem profile (fast, balanced, safe, observe) to build with; None keeps the
+        one from the command line (--config=NAME).
+      preload: label of the shared library for --preload mode. Without one, --preload mode
+        leaves the variant out, except glibc's, which runs with no LD_PRELOAD.
+    """
+    if allocator not in ALLOCATOR_DEPS:
+        fail("variant %s: unknown allocator %s" % (name, allocator))
+    return struct(name = name, allocator = allocator, profile = profile, preload = preload)
+
+# The order here is the order of the table and of each interleaved round.
+VARIANTS = [
+    variant("glibc", "glibc"),
+    variant("mimalloc", "mimalloc", preload = _LIB + "libmimalloc.so.2"),
+    variant("tcmalloc", "tcmalloc", preload = _LIB + "libtcmalloc_minimal.so.4"),
+    variant("jemalloc", "jemalloc", preload = _LIB + "libjemalloc.so.2"),
+    variant("hakmem-fast", "hakmem", profile = "fast", preload = "//hakmem:libhakmem.so"),
+    variant("hakmem-balanced", "hakmem", profile = "balanced", preload = "//hakmem:libhakmem.so"),
+    variant("hakmem-safe", "hakmem", profile = "safe", preload = "//hakmem:libhakmem.so"),
+]
+
+# The variant the runner's "ratio" column divides by.
+BASELINE = "mimalloc"

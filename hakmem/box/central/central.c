@@ -97,6 +97,8 @@ static void slab_put(central_class_t* c, void* p) {
     if (s->listed) list_remove(c, s);
     s->free_list = NULL;
     s->carved = 0;
+    /* Carved anew later: no block keeps a FREED state (its poison may be gone with the pages). */
+    if (HAK_CFG_CHECK_FREE) memset(s->states, HAK_BLOCK_NEVER, s->capacity);
     if (!c->spare) {
       c->spare = s;
     } else {

@@ -90,7 +90,7 @@ static void* alloc_class(unsigned cls) {
   }
   p = *--bin->top;
 out:
-  if (HAK_CFG_CHECK_FREE) hak_front_safe_alloc(p, cls);
+  if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return alloc_class(cls); /* quarantined */
   if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
   return p;
 oom:
@@ -138,12 +138,14 @@ void hak_front_free_other(void* p, const char* func) {
     hak_large_free(r.large);
     return;
   }
+  /* A foreign pointer may be the process's first call: the error mode comes from the environment. */
+  hak_thread_process_init();
   hak_route_report(&r, p, func);
 }
 
 /* ---- safe profile ---------------------------------------------------------------------------- */
 
-#define POISON_BYTE 0xDB
+#define POISON_WORD 0xdbdbdbdbdbdbdbdbull
 #define POISON_FROM 8  /* the first word may hold a free-list link */
 #define POISON_TO 72   /* poison at most this far into a block: a bounded cost per free */
 
@@ -156,9 +158,26 @@ static uint64_t canary_of(const void* block) {
   return x ^ (x >> 29);
 }
 
-static size_t poison_end(size_t bs) {
+/* Words of poison after the first word (usable sizes are multiples of 8). */
+static size_t poison_words(size_t bs) {
   size_t usable = bs - HAK_CANARY_BYTES;
-  return usable < POISON_TO ? usable : POISON_TO;
+  size_t end = usable < POISON_TO ? usable : POISON_TO;
+  return end > POISON_FROM ? (end - POISON_FROM) / 8 : 0;
+}
+
+/* The common case (blocks of 80 bytes and more) has a constant size, which the compiler turns into
+ * a few vector stores and compares instead of a loop. */
+static const uint64_t k_poison[(POISON_TO - POISON_FROM) / 8] = {
+    POISON_WORD, POISON_WORD, POISON_WORD, POISON_WORD, POISON_WORD, POISON_WORD, POISON_WORD, POISON_WORD};
+
+static void poison_fill(uint8_t* b, size_t words) {
+  if (HAK_LIKELY(words == sizeof k_poison / 8)) memcpy(b + POISON_FROM, k_poison, sizeof k_poison);
+  else memcpy(b + POISON_FROM, k_poison, words * 8);
+}
+
+static int poison_intact(const uint8_t* b, size_t words) {
+  if (HAK_LIKELY(words == sizeof k_poison / 8)) return memcmp(b + POISON_FROM, k_poison, sizeof k_poison) == 0;
+  return memcmp(b + POISON_FROM, k_poison, words * 8) == 0;
 }
 
 int hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
@@ -178,28 +197,22 @@ int hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
     }
   }
   r.slab->states[r.index] = HAK_BLOCK_FREED;
-  if (HAK_CFG_POISON_FREE) {
-    size_t end = poison_end(r.block_size);
-    if (end > POISON_FROM) memset(b + POISON_FROM, POISON_BYTE, end - POISON_FROM);
-  }
+  if (HAK_CFG_POISON_FREE) poison_fill(b, poison_words(r.block_size));
   (void)page;
   return 1;
 }
 
-void hak_front_safe_alloc(void* p, unsigned cls) {
+int hak_front_safe_alloc(void* p, unsigned cls) {
   hak_slab_t* s = hak_slab_head(hak_page_of((uintptr_t)p));
   size_t bs = hak_class_size(cls);
   uint32_t index = hak_class_block_index(cls, (size_t)((uint8_t*)p - s->start));
   uint8_t* b = p;
-  if (s->states[index] == HAK_BLOCK_FREED && HAK_CFG_POISON_FREE) {
-    size_t end = poison_end(bs);
-    for (size_t i = POISON_FROM; i < end; i++) {
-      if (b[i] != POISON_BYTE) {
-        /* Report, then hand the block out anyway with fresh poison checks: the program already
-         * holds a dangling pointer into it; in report mode the damage is named, not hidden. */
-        hak_report_error(HAK_ERR_WRITE_AFTER_FREE, p, "malloc", (int)cls, bs);
-        break;
-      }
+  if (HAK_CFG_POISON_FREE && s->states[index] == HAK_BLOCK_FREED) {
+    if (!poison_intact(b, poison_words(bs))) {
+      /* Written after it was freed: named, and never handed out again (report mode goes on). */
+      s->states[index] = HAK_BLOCK_QUARANTINED;
+      hak_report_error(HAK_ERR_WRITE_AFTER_FREE, p, "malloc", (int)cls, bs);
+      return 0;
     }
   }
   s->states[index] = HAK_BLOCK_ALLOCATED;
@@ -207,4 +220,5 @@ void hak_front_safe_alloc(void* p, unsigned cls) {
     uint64_t canary = canary_of(p);
     memcpy(b + bs - 8, &canary, 8);
   }
+  return 1;
 }

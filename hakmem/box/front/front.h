@@ -50,9 +50,10 @@ HAK_HIDDEN void hak_front_free_other(void* p, const char* func);
 /* A block of class cls through the thread cache (aligned allocations, realloc). */
 HAK_HIDDEN void* hak_front_alloc_class(unsigned cls);
 /* Safe profile: validates a free (returns 0 when the block must not be cached: reported) and
- * prepares a block being handed out (state, poison check, canary). */
+ * prepares a block being handed out (state, poison check, canary; returns 0 when the block was
+ * written after free: reported and quarantined, the caller takes another). */
 HAK_HIDDEN int hak_front_safe_free(void* p, hak_slab_t* page, const char* func);
-HAK_HIDDEN void hak_front_safe_alloc(void* p, unsigned cls);
+HAK_HIDDEN int hak_front_safe_alloc(void* p, unsigned cls);
 /* Returns the calling thread's cached blocks to the central box (malloc_trim, stats). */
 HAK_HIDDEN void hak_front_flush_thread(void);
 
@@ -64,7 +65,7 @@ HAK_INLINE void* hak_front_malloc(size_t size) {
     if (HAK_LIKELY(top != bin->base)) {
       void* p = *--top;
       bin->top = top;
-      if (HAK_CFG_CHECK_FREE) hak_front_safe_alloc(p, cls);
+      if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return hak_front_malloc_slow(size);
       if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
       return p;
     }

@@ -160,6 +160,9 @@ def bench_suite(name, workload, variants = VARIANTS, baseline = BASELINE, smoke_
             "-fno-builtin-realloc",
             "-fno-builtin-free",
         ],
+        # C workloads: libstdc++ (which Bazel links by default) stays out of every variant alike,
+        # so peak RSS compares allocators, not which runtime libraries happen to be mapped.
+        linkopts = ["-Wl,--as-needed"],
         deps = ["//bench:workload_main"] + select({
             "//bench:allocator_" + a: ALLOCATOR_DEPS[a]
             for a in ALLOCATOR_DEPS

@@ -53,6 +53,7 @@ void* hak_realloc(void* ptr, size_t size) {
   }
   hak_route_t r = hak_route(ptr);
   if (r.kind == HAK_ROUTE_BAD) {
+    hak_thread_process_init(); /* may be the first call: the error mode comes from the environment */
     hak_route_report(&r, ptr, "realloc");
     errno = EINVAL;
     return NULL;
@@ -146,6 +147,7 @@ size_t hak_malloc_usable_size(const void* ptr) {
   if (!ptr) return 0;
   hak_route_t r = hak_route(ptr);
   if (r.kind == HAK_ROUTE_BAD) {
+    hak_thread_process_init();
     hak_route_report(&r, ptr, "malloc_usable_size");
     return 0;
   }

@@ -19,6 +19,7 @@ static unsigned g_storage_slots; /* sum of the cache capacities */
 static unsigned g_storage_class; /* the class a thread's bin storage is allocated from */
 
 static void thread_exit(void* unused);
+static void safe_storage(void* p, int taken);
 
 static void key_init(void) {
   pthread_key_create(&g_exit_key, thread_exit);
@@ -35,6 +36,7 @@ static HAK_NOINLINE int thread_start(void) {
   pthread_once(&g_key_once, key_init);
   void* storage;
   if (!hak_central_refill(g_storage_class, &storage, 1)) return 0;
+  if (HAK_CFG_CHECK_FREE) safe_storage(storage, 1);
   hak_tc.storage = storage;
   void** at = storage;
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
@@ -67,6 +69,7 @@ static void thread_exit(void* unused) {
   memset(hak_tc.bins, 0, sizeof hak_tc.bins);
   hak_tc.storage = NULL;
   hak_tc.state = HAK_THREAD_EXITED;
+  if (HAK_CFG_CHECK_FREE) safe_storage(storage, 0);
   hak_central_flush(g_storage_class, &storage, 1);
 }
 
@@ -200,6 +203,17 @@ int hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
   if (HAK_CFG_POISON_FREE) poison_fill(b, poison_words(r.block_size));
   (void)page;
   return 1;
+}
+
+/* A thread cache's storage block comes from and goes back to the central box directly, not
+ * through safe_alloc / safe_free; its state must follow all the same, or a block that served as
+ * storage (its poison overwritten by cache slots) and was freed before is taken for one written
+ * after free when the program is handed it later. */
+static void safe_storage(void* p, int taken) {
+  hak_slab_t* s = hak_slab_head(hak_page_of((uintptr_t)p));
+  uint32_t index = hak_class_block_index(g_storage_class, (size_t)((uint8_t*)p - s->start));
+  s->states[index] = taken ? HAK_BLOCK_ALLOCATED : HAK_BLOCK_FREED;
+  if (!taken && HAK_CFG_POISON_FREE) poison_fill(p, poison_words(hak_class_size(g_storage_class)));
 }
 
 int hak_front_safe_alloc(void* p, unsigned cls) {

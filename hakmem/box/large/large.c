@@ -40,7 +40,9 @@ void* hak_large_alloc(size_t size, size_t align, int zero) {
   if (align < 16) align = 16;
   size_t off = user_offset(align);
   if (size > ((size_t)1 << HAK_ADDR_BITS) - off - HAK_SS_SIZE) return NULL;
-  size_t need = round_up(off + size, HAK_SS_SIZE);
+  /* At least one byte past the user pointer: with an offset of 2 MiB, size 0 would otherwise map
+   * only the header's chunk and put the user pointer just past the mapping. */
+  size_t need = round_up(off + (size ? size : 1), HAK_SS_SIZE);
   hak_large_t* h = NULL;
   int fresh = 0;
   if (align < HAK_SS_SIZE) {

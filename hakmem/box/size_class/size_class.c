@@ -19,7 +19,9 @@ const uint8_t hak_class_table[HAK_TABLE_MAX / 16 + 1] = {
 };
 
 int hak_class_of_aligned(size_t size, size_t align) {
-  if (size > HAK_SMALL_MAX) return -1;
+  /* A block size that is a multiple of 128 KiB does not make a block 128 KiB-aligned when its slab
+   * starts on an odd 64 KiB page. */
+  if (size > HAK_SMALL_MAX || align > HAK_SLAB_ALIGN) return -1;
   for (unsigned cls = hak_class_of(size); cls < HAK_NCLASSES; cls++)
     if ((hak_class_info[cls].block_size & (align - 1)) == 0) return (int)cls;
   return -1;

@@ -57,8 +57,12 @@ HAK_INLINE uint32_t hak_class_block_index(unsigned cls, size_t off) {
   return (uint32_t)(((uint64_t)off * hak_class_info[cls].inv_size) >> 42); /* exact: off < 2^20 */
 }
 
+/* Slabs start at least this aligned (64 KiB pages of 2 MiB-aligned SuperSlabs). */
+#define HAK_SLAB_ALIGN ((size_t)64 * 1024)
+
 /* Smallest class that holds size bytes with every block aligned to align (a power of two): the
- * block size must be a multiple of align, since slabs start 64 KiB-aligned. -1 when none. */
+ * block size must be a multiple of align, since slabs start HAK_SLAB_ALIGN-aligned; no class can
+ * promise more than that. -1 when none. */
 HAK_HIDDEN int hak_class_of_aligned(size_t size, size_t align);
 
 #endif

@@ -12,6 +12,7 @@
 #define USABLE_PAGES (ALL_PAGES & ~HEADER_MASK)
 
 _Static_assert(sizeof(hak_superslab_t) <= HAK_PAGE_SIZE, "header fits in the first page");
+_Static_assert(HAK_PAGE_SIZE % HAK_SLAB_ALIGN == 0, "slabs start as aligned as size_class promises");
 _Static_assert(!HAK_CFG_CHECK_FREE ||
                    HAK_PAGE_SIZE + HAK_SS_PAGES * HAK_MAX_SLAB_BLOCKS <= HAK_SS_HEADER_PAGES * HAK_PAGE_SIZE,
                "state bytes fit in the header pages");

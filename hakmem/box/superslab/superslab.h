@@ -72,7 +72,8 @@ extern uint8_t hak_region_map[HAK_REGISTRY_SIZE] HAK_HIDDEN;
 
 /* The registry kind of the 2 MiB chunk holding address a (NONE above the 47-bit space). */
 HAK_INLINE unsigned hak_region_kind(uintptr_t a) {
-  return (a >> HAK_ADDR_BITS) ? HAK_REGION_NONE : hak_region_map[a >> HAK_SS_SHIFT];
+  uintptr_t chunk = a >> HAK_SS_SHIFT;
+  return chunk < HAK_REGISTRY_SIZE ? hak_region_map[chunk] : HAK_REGION_NONE;
 }
 
 /* The page entry of an address inside a SuperSlab: pure arithmetic, ss + page * 64. */

@@ -1,0 +1,128 @@
+// large box: blocks above 256 KiB in their own 2 MiB-aligned mappings. Alignment, the header found
+// from the user pointer (and from nothing else), the registry, in-place resize, the reuse cache
+// (zeroing on reuse when asked) and trim. The release policy is the profile's default here.
+#include <stdint.h>
+#include <string.h>
+
+#include <vector>
+
+#include "gtest/gtest.h"
+
+extern "C" {
+#include "hakmem/box/large/large.h"
+#include "hakmem/box/release/release.h"
+#include "hakmem/box/superslab/superslab.h"
+}
+
+namespace {
+
+constexpr size_t KiB = 1024, MiB = 1024 * 1024;
+
+hak_large_counters_t counters() {
+  hak_large_counters_t c;
+  hak_large_counters_get(&c);
+  return c;
+}
+
+TEST(Large, BlocksAndTheirHeaders) {
+  struct Case {
+    size_t size, align;
+  };
+  for (Case c : {Case{256 * KiB + 1, 16}, Case{1 * MiB, 16}, Case{2 * MiB - 64, 16}, Case{2 * MiB, 16},
+                 Case{7 * MiB + 5, 16}, Case{100, 4096}, Case{300 * KiB, 1 * MiB}, Case{1 * MiB, 2 * MiB},
+                 Case{3 * MiB, 8 * MiB}}) {
+    SCOPED_TRACE(testing::Message() << c.size << " aligned " << c.align);
+    hak_large_counters_t before = counters();
+    uint8_t* p = (uint8_t*)hak_large_alloc(c.size, c.align, 0);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ((uintptr_t)p % c.align, 0u);
+    EXPECT_EQ((uintptr_t)p % 16, 0u);
+    hak_large_t* h = hak_large_lookup(p);
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ((uintptr_t)h % HAK_SS_SIZE, 0u);
+    EXPECT_EQ(h->magic, HAK_LARGE_LIVE);
+    EXPECT_EQ(h->user, p);
+    EXPECT_GE(h->size, c.size);
+    EXPECT_EQ(h->map_size % HAK_SS_SIZE, 0u);
+    EXPECT_EQ((uint8_t*)h + h->map_size, p + h->size) << "the usable size reaches the end of the mapping";
+    // Registry: the header's chunk, then tail chunks to the end of the mapping.
+    EXPECT_EQ(hak_region_kind((uintptr_t)h), (unsigned)HAK_REGION_LARGE);
+    for (size_t off = HAK_SS_SIZE; off < h->map_size; off += HAK_SS_SIZE)
+      EXPECT_EQ(hak_region_kind((uintptr_t)h + off), (unsigned)HAK_REGION_LARGE_TAIL);
+    // Only the user pointer finds the header.
+    for (size_t off : {(size_t)1, (size_t)16, (size_t)4096, c.size - 1})
+      EXPECT_EQ(hak_large_lookup(p + off), nullptr) << off;
+    EXPECT_EQ(hak_large_lookup((uint8_t*)h), nullptr);
+    EXPECT_EQ(hak_large_lookup(p - 16), nullptr);
+    // Every byte usable.
+    p[0] = 1;
+    p[h->size - 1] = 2;
+    // In-place resize within the mapping only.
+    EXPECT_TRUE(hak_large_resize(h, h->size));
+    EXPECT_TRUE(hak_large_resize(h, c.size / 2));
+    EXPECT_FALSE(hak_large_resize(h, h->size + 1));
+    hak_large_counters_t live = counters();
+    EXPECT_EQ(live.live_blocks, before.live_blocks + 1);
+    EXPECT_EQ(live.live_bytes, before.live_bytes + h->map_size);
+    hak_large_free(h);
+    hak_large_counters_t after = counters();
+    EXPECT_EQ(after.live_blocks, before.live_blocks);
+    EXPECT_EQ(after.live_bytes, before.live_bytes);
+  }
+  hak_large_trim();
+}
+
+// A freed mapping is reused (when the policy keeps it), and a zeroed request gets zeroes even then.
+TEST(Large, ReuseCacheAndZeroing) {
+  hak_large_trim();
+  uint8_t* p = (uint8_t*)hak_large_alloc(1 * MiB, 16, 0);
+  ASSERT_NE(p, nullptr);
+  memset(p, 0xff, 1 * MiB);
+  hak_large_t* h = hak_large_lookup(p);
+  hak_large_free(h);
+  bool kept = counters().cached_maps == 1;
+  EXPECT_EQ(kept, hak_release_keep_region(0, h->map_size)) << "the release policy decides";
+  if (kept) {
+    EXPECT_EQ(h->magic, HAK_LARGE_FREED);
+    EXPECT_EQ(counters().cached_bytes, h->map_size);
+  } else {
+    EXPECT_EQ(hak_region_kind((uintptr_t)h), (unsigned)HAK_REGION_NONE);
+  }
+  uint8_t* q = (uint8_t*)hak_large_alloc(1 * MiB + 4096, 16, 1);
+  ASSERT_NE(q, nullptr);
+  if (kept) EXPECT_EQ(q, p) << "the cached mapping is reused";
+  for (size_t i = 0; i < 1 * MiB + 4096; i += 8) {
+    uint64_t w;
+    memcpy(&w, q + i, 8);
+    ASSERT_EQ(w, 0u) << "offset " << i;
+  }
+  hak_large_free(hak_large_lookup(q));
+  hak_large_trim();
+  EXPECT_EQ(counters().cached_maps, 0u);
+  EXPECT_EQ(counters().cached_bytes, 0u);
+  EXPECT_EQ(hak_region_kind((uintptr_t)h), (unsigned)HAK_REGION_NONE) << "trim unmaps and unregisters";
+}
+
+// The cache is bounded however many blocks are freed.
+TEST(Large, CacheIsBounded) {
+  hak_large_trim();
+  std::vector<uint8_t*> ps;
+  for (int i = 0; i < 40; i++) ps.push_back((uint8_t*)hak_large_alloc(300 * KiB, 16, 0));
+  for (uint8_t* p : ps) {
+    ASSERT_NE(p, nullptr);
+    hak_large_free(hak_large_lookup(p));
+  }
+  hak_large_counters_t c = counters();
+  EXPECT_LE(c.cached_maps, 16u);
+  EXPECT_EQ(c.live_blocks, 0u);
+  hak_large_trim();
+  EXPECT_EQ(counters().cached_maps, 0u);
+}
+
+TEST(Large, ImpossibleSizesFail) {
+  for (size_t n : {SIZE_MAX, SIZE_MAX / 2, (size_t)1 << 47, ((size_t)1 << 47) - 4096})
+    EXPECT_EQ(hak_large_alloc(n, 16, 0), nullptr) << n;
+  EXPECT_EQ(counters().live_blocks, 0u);
+}
+
+}  // namespace

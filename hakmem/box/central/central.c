@@ -22,8 +22,6 @@ static unsigned transfer_limit(unsigned cls) {
   return limit < TRANSFER_MAX ? limit : TRANSFER_MAX;
 }
 
-static central_class_t* central(unsigned cls) { return &g_central[cls]; }
-
 static void list_push(central_class_t* c, hak_slab_t* s) {
   s->prev = NULL;
   s->next = c->partial;
@@ -66,7 +64,7 @@ static unsigned slab_take(hak_slab_t* s, unsigned cls, void** out, unsigned n) {
 }
 
 unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
-  central_class_t* c = central(cls);
+  central_class_t* c = &g_central[cls];
   pthread_mutex_lock(&c->lock);
   unsigned got = n < c->ntransfer ? n : c->ntransfer;
   c->ntransfer -= got;
@@ -110,7 +108,7 @@ static void slab_put(central_class_t* c, void* p) {
 }
 
 void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
-  central_class_t* c = central(cls);
+  central_class_t* c = &g_central[cls];
   pthread_mutex_lock(&c->lock);
   unsigned room = transfer_limit(cls) - c->ntransfer;
   unsigned k = n < room ? n : room;
@@ -122,7 +120,7 @@ void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
 
 void hak_central_drain(void) {
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
-    central_class_t* c = central(cls);
+    central_class_t* c = &g_central[cls];
     pthread_mutex_lock(&c->lock);
     while (c->ntransfer) slab_put(c, c->transfer[--c->ntransfer]);
     if (c->spare) hak_ss_slab_free(c->spare);
@@ -132,7 +130,7 @@ void hak_central_drain(void) {
 }
 
 unsigned hak_central_transfer_count(unsigned cls) {
-  central_class_t* c = central(cls);
+  central_class_t* c = &g_central[cls];
   pthread_mutex_lock(&c->lock);
   unsigned n = c->ntransfer;
   pthread_mutex_unlock(&c->lock);

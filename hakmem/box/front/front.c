@@ -78,7 +78,7 @@ void hak_front_flush_thread(void) {
 }
 
 /* Hands out one block of class cls, refilling the bin from the central box when it is empty. */
-static void* alloc_class(unsigned cls) {
+void* hak_front_alloc_class(unsigned cls) {
   hak_bin_t* bin = &hak_tc.bins[cls];
   void* p;
   if (HAK_UNLIKELY(bin->top == bin->base)) {
@@ -93,7 +93,7 @@ static void* alloc_class(unsigned cls) {
   }
   p = *--bin->top;
 out:
-  if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return alloc_class(cls); /* quarantined */
+  if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return hak_front_alloc_class(cls); /* quarantined */
   if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
   return p;
 oom:
@@ -101,10 +101,8 @@ oom:
   return NULL;
 }
 
-void* hak_front_alloc_class(unsigned cls) { return alloc_class(cls); }
-
 void* hak_front_malloc_slow(size_t size) {
-  if (HAK_LIKELY(size <= HAK_SMALL_MAX - HAK_CANARY_BYTES)) return alloc_class(hak_class_of(size + HAK_CANARY_BYTES));
+  if (HAK_LIKELY(size <= HAK_SMALL_MAX - HAK_CANARY_BYTES)) return hak_front_alloc_class(hak_class_of(size + HAK_CANARY_BYTES));
   hak_thread_process_init();
   void* p = hak_large_alloc(size, 16, 0);
   if (!p) errno = ENOMEM;
@@ -183,7 +181,7 @@ static int poison_intact(const uint8_t* b, size_t words) {
   return memcmp(b + POISON_FROM, k_poison, words * 8) == 0;
 }
 
-int hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
+int hak_front_safe_free(void* p, const char* func) {
   hak_route_t r = hak_route(p);
   if (r.kind != HAK_ROUTE_SMALL) {
     hak_route_report(&r, p, func);
@@ -201,7 +199,6 @@ int hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
   }
   r.slab->states[r.index] = HAK_BLOCK_FREED;
   if (HAK_CFG_POISON_FREE) poison_fill(b, poison_words(r.block_size));
-  (void)page;
   return 1;
 }
 

@@ -52,7 +52,7 @@ HAK_HIDDEN void* hak_front_alloc_class(unsigned cls);
 /* Safe profile: validates a free (returns 0 when the block must not be cached: reported) and
  * prepares a block being handed out (state, poison check, canary; returns 0 when the block was
  * written after free: reported and quarantined, the caller takes another). */
-HAK_HIDDEN int hak_front_safe_free(void* p, hak_slab_t* page, const char* func);
+HAK_HIDDEN int hak_front_safe_free(void* p, const char* func);
 HAK_HIDDEN int hak_front_safe_alloc(void* p, unsigned cls);
 /* Returns the calling thread's cached blocks to the central box (malloc_trim, stats). */
 HAK_HIDDEN void hak_front_flush_thread(void);
@@ -78,7 +78,7 @@ HAK_INLINE void hak_front_free_named(void* p, const char* func) {
   if (HAK_LIKELY(hak_region_kind(a) == HAK_REGION_SUPERSLAB)) {
     hak_slab_t* page = hak_page_of(a);
     unsigned cls = page->cls;
-    if (HAK_CFG_CHECK_FREE && !hak_front_safe_free(p, page, func)) return;
+    if (HAK_CFG_CHECK_FREE && !hak_front_safe_free(p, func)) return;
     if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_tc.stats[0].frees[cls]++;
     hak_bin_t* bin = &hak_tc.bins[cls];
     void** top = bin->top;

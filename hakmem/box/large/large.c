@@ -19,9 +19,12 @@ static size_t round_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
 
 /* Offset of the user pointer from the header for an alignment: the header is 64 bytes, and an
  * alignment of 2 MiB or more puts the user pointer at the start of the second chunk. */
-static size_t user_offset(size_t align) { return align <= HAK_LARGE_HEADER ? HAK_LARGE_HEADER : align < HAK_SS_SIZE ? align : HAK_SS_SIZE; }
+static size_t user_offset(size_t align) {
+  if (align <= HAK_LARGE_HEADER) return HAK_LARGE_HEADER;
+  return align < HAK_SS_SIZE ? align : HAK_SS_SIZE;
+}
 
-/* A cached mapping that fits size at offset off without wasting more than half of it. */
+/* The smallest cached mapping of at least need bytes that wastes at most about half of itself. */
 static hak_large_t* cache_take(size_t need) {
   hak_large_t** best = NULL;
   for (hak_large_t** link = &g_cache; *link; link = &(*link)->next) {

@@ -40,10 +40,9 @@ static HAK_NOINLINE int thread_start(void) {
   hak_tc.storage = storage;
   void** at = storage;
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
-    hak_bin_t* bin = &hak_tc.bins[cls];
-    bin->base = bin->top = at;
+    hak_tc.base[cls] = hak_tc.top[cls] = at;
     at += hak_class_info[cls].cache_cap;
-    bin->end = at;
+    hak_tc.end[cls] = at;
   }
   hak_tc.state = HAK_THREAD_ACTIVE;
   /* Non-NULL value: the destructor runs at thread exit. May allocate: the cache is ready. */
@@ -53,10 +52,9 @@ static HAK_NOINLINE int thread_start(void) {
 
 static void flush_bins(void) {
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
-    hak_bin_t* bin = &hak_tc.bins[cls];
-    unsigned n = (unsigned)(bin->top - bin->base);
-    if (n) hak_central_flush(cls, bin->base, n);
-    bin->top = bin->base;
+    unsigned n = (unsigned)(hak_tc.top[cls] - hak_tc.base[cls]);
+    if (n) hak_central_flush(cls, hak_tc.base[cls], n);
+    hak_tc.top[cls] = hak_tc.base[cls];
   }
   if (HAK_CFG_STATS) hak_stats_merge_thread(&hak_tc.stats[0]);
 }
@@ -66,7 +64,9 @@ static void thread_exit(void* unused) {
   if (hak_tc.state != HAK_THREAD_ACTIVE) return;
   flush_bins();
   void* storage = hak_tc.storage;
-  memset(hak_tc.bins, 0, sizeof hak_tc.bins);
+  memset(hak_tc.top, 0, sizeof hak_tc.top);
+  memset(hak_tc.base, 0, sizeof hak_tc.base);
+  memset(hak_tc.end, 0, sizeof hak_tc.end);
   hak_tc.storage = NULL;
   hak_tc.state = HAK_THREAD_EXITED;
   if (HAK_CFG_CHECK_FREE) safe_storage(storage, 0);
@@ -79,19 +79,18 @@ void hak_front_flush_thread(void) {
 
 /* Hands out one block of class cls, refilling the bin from the central box when it is empty. */
 void* hak_front_alloc_class(unsigned cls) {
-  hak_bin_t* bin = &hak_tc.bins[cls];
   void* p;
-  if (HAK_UNLIKELY(bin->top == bin->base)) {
+  if (HAK_UNLIKELY(hak_tc.top[cls] == hak_tc.base[cls])) {
     if (HAK_UNLIKELY(!thread_start())) {
       if (!hak_central_refill(cls, &p, 1)) goto oom;
       goto out;
     }
-    unsigned n = hak_central_refill(cls, bin->base, hak_class_info[cls].batch);
+    unsigned n = hak_central_refill(cls, hak_tc.base[cls], hak_class_info[cls].batch);
     if (!n) goto oom;
-    bin->top = bin->base + n;
+    hak_tc.top[cls] = hak_tc.base[cls] + n;
     if (HAK_CFG_STATS) hak_tc.stats[0].refills[cls]++;
   }
-  p = *--bin->top;
+  p = *--hak_tc.top[cls];
 out:
   if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return hak_front_alloc_class(cls); /* quarantined */
   if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
@@ -115,21 +114,21 @@ void hak_front_free_slow(void* p, unsigned cls) {
     hak_report_error(HAK_ERR_INVALID_POINTER, p, "free", -1, 0);
     return;
   }
-  hak_bin_t* bin = &hak_tc.bins[cls];
   if (HAK_UNLIKELY(!thread_start())) {
     hak_central_flush(cls, &p, 1);
     return;
   }
-  if (bin->top == bin->end) {
+  void** base = hak_tc.base[cls];
+  if (hak_tc.top[cls] == hak_tc.end[cls]) {
     /* Full: the oldest half goes back to the central box. */
     unsigned batch = hak_class_info[cls].batch;
-    unsigned keep = (unsigned)(bin->top - bin->base) - batch;
-    hak_central_flush(cls, bin->base, batch);
-    memmove(bin->base, bin->base + batch, keep * sizeof(void*));
-    bin->top = bin->base + keep;
+    unsigned keep = (unsigned)(hak_tc.top[cls] - base) - batch;
+    hak_central_flush(cls, base, batch);
+    memmove(base, base + batch, keep * sizeof(void*));
+    hak_tc.top[cls] = base + keep;
     if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
   }
-  *bin->top++ = p;
+  *hak_tc.top[cls]++ = p;
 }
 
 void hak_front_free_other(void* p, const char* func) {

@@ -1,10 +1,11 @@
 /* front box: the hot path. Thread-local per-class caches and the malloc/free fast paths.
  *
  * A thread cache is one stack of block pointers per class ("bin"): malloc pops, free pushes.
- * malloc(n <= 1 KiB): one table load for the class, one pop. free(p): one registry byte, one page
- * entry byte for the class, one push, whichever thread allocated p. Everything else (refill and
- * flush in batches with the central box, sizes above 1 KiB, large blocks, thread start and exit,
- * errors) is behind one unlikely branch in a separate non-inlined function.
+ * malloc(n <= 256 KiB): the class from one table load (n <= 1 KiB) or from the highest bit of n,
+ * one pop. free(p): one registry byte, one page entry byte for the class, one push, whichever
+ * thread allocated p. Everything else (refill and flush in batches with the central box, large
+ * blocks, thread start and exit, errors) is behind one unlikely branch in a separate non-inlined
+ * function.
  * A zeroed bin (top == base == end == NULL) fails both checks, so a new thread's first malloc and
  * free reach the slow path, which starts the thread's cache: no "initialised?" test on the fast
  * path. The bin of HAK_CLASS_NONE is never set up, so a pointer into a page without a slab also
@@ -25,17 +26,15 @@
 /* The safe profile reserves the last 8 bytes of every small block for a canary. */
 #define HAK_CANARY_BYTES (HAK_CFG_CANARY ? 8u : 0u)
 
-typedef struct hak_bin {
-  void** top;
-  void** base;
-  void** end;
-  uintptr_t unused; /* 32-byte bins: the index is a shift */
-} hak_bin_t;
-
 enum { HAK_THREAD_NEW = 0, HAK_THREAD_ACTIVE = 1, HAK_THREAD_EXITED = 2 };
 
+/* The bin of class c is the stack [base[c], end[c]) with its next free slot at top[c]. Three
+ * arrays rather than an array of bins: the fast paths address %fs:top(,cls,8) directly, with no
+ * shift to scale the class and no bin address to rebuild for the store. */
 typedef struct hak_tcache {
-  hak_bin_t bins[HAK_NCLASSES + 1];
+  void** top[HAK_NCLASSES + 1];
+  void** base[HAK_NCLASSES + 1];
+  void** end[HAK_NCLASSES + 1];
   int state;
   void** storage;
   hak_thread_stats_t stats[HAK_CFG_STATS ? 1 : 0];
@@ -58,17 +57,17 @@ HAK_HIDDEN int hak_front_safe_alloc(void* p, unsigned cls);
 HAK_HIDDEN void hak_front_flush_thread(void);
 
 HAK_INLINE void* hak_front_malloc(size_t size) {
-  if (HAK_LIKELY(size <= HAK_TABLE_MAX - HAK_CANARY_BYTES)) {
-    unsigned cls = hak_class_of_table(size + HAK_CANARY_BYTES);
-    hak_bin_t* bin = &hak_tc.bins[cls];
-    void** top = bin->top;
-    if (HAK_LIKELY(top != bin->base)) {
-      void* p = *--top;
-      bin->top = top;
-      if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return hak_front_malloc_slow(size);
-      if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
-      return p;
-    }
+  size_t cls; /* size_t: the class indexes the bins with no zero-extension */
+  if (HAK_LIKELY(size <= HAK_TABLE_MAX - HAK_CANARY_BYTES)) cls = hak_class_of_table(size + HAK_CANARY_BYTES);
+  else if (HAK_LIKELY(size <= HAK_SMALL_MAX - HAK_CANARY_BYTES)) cls = hak_class_of_large(size + HAK_CANARY_BYTES);
+  else return hak_front_malloc_slow(size);
+  void** top = hak_tc.top[cls];
+  if (HAK_LIKELY(top != hak_tc.base[cls])) {
+    void* p = *--top;
+    hak_tc.top[cls] = top;
+    if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return hak_front_malloc_slow(size);
+    if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
+    return p;
   }
   return hak_front_malloc_slow(size);
 }
@@ -80,11 +79,10 @@ HAK_INLINE void hak_front_free_named(void* p, const char* func) {
     unsigned cls = page->cls;
     if (HAK_CFG_CHECK_FREE && !hak_front_safe_free(p, func)) return;
     if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_tc.stats[0].frees[cls]++;
-    hak_bin_t* bin = &hak_tc.bins[cls];
-    void** top = bin->top;
-    if (HAK_LIKELY(top != bin->end)) {
+    void** top = hak_tc.top[cls];
+    if (HAK_LIKELY(top != hak_tc.end[cls])) {
       *top = p;
-      bin->top = top + 1;
+      hak_tc.top[cls] = top + 1;
       return;
     }
     hak_front_free_slow(p, cls);

@@ -36,13 +36,13 @@ extern const hak_class_info_t hak_class_info[HAK_NCLASSES] HAK_HIDDEN;
 extern const uint8_t hak_class_table[HAK_TABLE_MAX / 16 + 1] HAK_HIDDEN;
 
 /* Class of a size in 0..HAK_TABLE_MAX: one table load. */
-HAK_INLINE unsigned hak_class_of_table(size_t size) { return hak_class_table[(size + 15) >> 4]; }
+HAK_INLINE size_t hak_class_of_table(size_t size) { return hak_class_table[(size + 15) >> 4]; }
 
 /* Class of a size in (128, HAK_SMALL_MAX]: four classes per power of two. */
-HAK_INLINE unsigned hak_class_of_large(size_t size) {
+HAK_INLINE size_t hak_class_of_large(size_t size) {
   size_t s = size - 1;
-  unsigned k = 63u - (unsigned)__builtin_clzl(s); /* s in [2^k, 2^(k+1)) */
-  return 8u + (k - 7u) * 4u + (unsigned)((s >> (k - 2u)) & 3u);
+  size_t k = 63u - (size_t)__builtin_clzl(s); /* s in [2^k, 2^(k+1)) */
+  return 8u + (k - 7u) * 4u + ((s >> (k - 2u)) & 3u);
 }
 
 /* Class of any size <= HAK_SMALL_MAX. */

@@ -6,6 +6,7 @@ block is 16-byte aligned). Run: python3 tools/gen/size_classes.py > hakmem/box/s
 """
 PAGE = 64 * 1024
 MAX_SMALL = 256 * 1024
+TABLE_MAX = 1024  # HAK_TABLE_MAX in size_class.h
 
 def classes():
     sizes = list(range(16, 129, 16))
@@ -33,6 +34,13 @@ def main():
         blocks = pages * PAGE // bs
         cap = max(2, min(128, 256 * 1024 // bs))
         print(f"HAK_CLASS({i}, {bs}, {pages}, {blocks}, {cap})")
+    # The malloc fast path's table: the class of every size 0..TABLE_MAX, indexed by the size
+    # itself (no rounding on the fast path).
+    table = [next(i for i, bs in enumerate(sizes) if bs >= max(n, 1)) for n in range(TABLE_MAX + 1)]
+    print("#ifdef HAK_SIZE_TABLE")
+    for at in range(0, len(table), 32):
+        print("HAK_SIZE_TABLE(" + ", ".join(str(c) for c in table[at:at + 32]) + ")")
+    print("#endif")
 
 if __name__ == "__main__":
     main()

@@ -9,13 +9,13 @@ const hak_class_info_t hak_class_info[HAK_NCLASSES] = {
 #undef HAK_CLASS
 };
 
-/* hak_class_table[i] = class of size 16*i (and of every size in (16*(i-1), 16*i]). */
-#define T8(a) a, a, a, a, a, a, a, a
-const uint8_t hak_class_table[HAK_TABLE_MAX / 16 + 1] = {
-    0, 0, 1, 2, 3, 4, 5, 6, 7,    /* 0, 16 .. 128 */
-    8, 8, 9, 9, 10, 10, 11, 11,   /* 144 .. 256 */
-    12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15, /* 272 .. 512 */
-    T8(16), T8(17), T8(18), T8(19), /* 528 .. 1024 */
+/* hak_class_table[n] = class of size n, for n in 0..HAK_TABLE_MAX. */
+const uint8_t hak_class_table[HAK_TABLE_MAX + 1] = {
+#define HAK_SIZE_TABLE(...) __VA_ARGS__,
+#define HAK_CLASS(i, bs, pages, blocks, cap)
+#include "hakmem/box/size_class/size_class_table.inc"
+#undef HAK_CLASS
+#undef HAK_SIZE_TABLE
 };
 
 int hak_class_of_aligned(size_t size, size_t align) {

@@ -35,7 +35,7 @@ namespace {
 constexpr bool kSafe = HAK_CFG_CHECK_FREE;
 constexpr size_t kMaxLive = 64;
 constexpr size_t kMaxFreed = 64;
-constexpr size_t kPoisonFrom = 8, kPoisonTo = 72;  // front.c: poisoned bytes of a freed block
+constexpr size_t kPoisonFrom = HAK_POISON_FROM, kPoisonTo = HAK_POISON_TO;  // poisoned bytes of a freed block
 constexpr uint8_t kPoisonByte = 0xdb;
 
 struct Live {

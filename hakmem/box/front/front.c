@@ -20,6 +20,7 @@ static unsigned g_storage_class; /* the class a thread's bin storage is allocate
 
 static void thread_exit(void* unused);
 static void safe_storage(void* p, int taken);
+HAK_INLINE int safe_alloc(void* p, unsigned cls);
 
 static void key_init(void) {
   pthread_key_create(&g_exit_key, thread_exit);
@@ -77,24 +78,42 @@ void hak_front_flush_thread(void) {
   if (hak_tc.state == HAK_THREAD_ACTIVE) flush_bins();
 }
 
-/* Hands out one block of class cls, refilling the bin from the central box when it is empty. */
-void* hak_front_alloc_class(unsigned cls) {
-  void* p;
-  if (HAK_UNLIKELY(hak_tc.top[cls] == hak_tc.base[cls])) {
-    if (HAK_UNLIKELY(!thread_start())) {
-      if (!hak_central_refill(cls, &p, 1)) goto oom;
-      goto out;
-    }
-    unsigned n = hak_central_refill(cls, hak_tc.base[cls], hak_class_info[cls].batch);
-    if (!n) goto oom;
-    hak_tc.top[cls] = hak_tc.base[cls] + n;
-    if (HAK_CFG_STATS) hak_tc.stats[0].refills[cls]++;
-  }
-  p = *--hak_tc.top[cls];
-out:
-  if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return hak_front_alloc_class(cls); /* quarantined */
+static void* alloc_refill(unsigned cls);
+
+/* p was quarantined (written after free): the program gets another block. Out of line, so that
+ * the compiler does not turn the retry into a loop with its set-up on every malloc. */
+static HAK_NOINLINE HAK_COLD void* alloc_another(unsigned cls) { return hak_front_alloc_class(cls); }
+
+/* A block leaving the thread cache for the program. */
+HAK_INLINE void* handed_out(void* p, unsigned cls) {
+  if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls))) return alloc_another(cls);
   if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
   return p;
+}
+
+/* Hands out one block of class cls. Every call it makes is a tail call, so that the common case
+ * (safe profile's malloc) needs no stack frame. */
+void* hak_front_alloc_class(unsigned cls) {
+  void** top = hak_tc.top[cls];
+  if (HAK_UNLIKELY(top == hak_tc.base[cls])) return alloc_refill(cls);
+  void* p = *--top;
+  hak_tc.top[cls] = top;
+  return handed_out(p, cls);
+}
+
+/* The bin of cls is empty: refill it from the central box and take a block. */
+static HAK_NOINLINE void* alloc_refill(unsigned cls) {
+  if (HAK_UNLIKELY(!thread_start())) {
+    /* An exited thread (or no memory for its cache) works with the central box directly. */
+    void* p;
+    if (!hak_central_refill(cls, &p, 1)) goto oom;
+    return handed_out(p, cls);
+  }
+  unsigned n = hak_central_refill(cls, hak_tc.base[cls], hak_class_info[cls].batch);
+  if (!n) goto oom;
+  hak_tc.top[cls] = hak_tc.base[cls] + n;
+  if (HAK_CFG_STATS) hak_tc.stats[0].refills[cls]++;
+  return hak_front_alloc_class(cls);
 oom:
   errno = ENOMEM;
   return NULL;
@@ -146,59 +165,88 @@ void hak_front_free_other(void* p, const char* func) {
 /* ---- safe profile ---------------------------------------------------------------------------- */
 
 #define POISON_WORD 0xdbdbdbdbdbdbdbdbull
-#define POISON_FROM 8  /* the first word may hold a free-list link */
-#define POISON_TO 72   /* poison at most this far into a block: a bounded cost per free */
 
 static uint64_t g_canary_secret = 0x9e3779b97f4a7c15ull;
 
+/* A per-address value: an overflow that rewrites the canary with program data does not match it
+ * by chance. One multiply: it is computed on every malloc and free. */
 static uint64_t canary_of(const void* block) {
-  uint64_t x = (uint64_t)(uintptr_t)block ^ g_canary_secret;
-  x ^= x >> 31;
-  x *= 0xbf58476d1ce4e5b9ull;
-  return x ^ (x >> 29);
+  uint64_t x = ((uint64_t)(uintptr_t)block ^ g_canary_secret) * 0xbf58476d1ce4e5b9ull;
+  return x ^ (x >> 32);
 }
 
-/* Words of poison after the first word (usable sizes are multiples of 8). */
-static size_t poison_words(size_t bs) {
+/* Poison covers bytes [HAK_POISON_FROM, HAK_POISON_TO) of a block, or up to its canary in smaller
+ * blocks. Blocks of POISON_FULL bytes and more (nearly all) take a loop of constant count, which
+ * the compiler turns into a few vector stores and compares: no call, no count to compute. */
+#define POISON_WORDS ((HAK_POISON_TO - HAK_POISON_FROM) / 8)
+#define POISON_FULL (HAK_POISON_TO + HAK_CANARY_BYTES)
+
+/* Words of poison in a small block (usable sizes are multiples of 8). */
+static size_t poison_words_small(size_t bs) {
   size_t usable = bs - HAK_CANARY_BYTES;
-  size_t end = usable < POISON_TO ? usable : POISON_TO;
-  return end > POISON_FROM ? (end - POISON_FROM) / 8 : 0;
+  return usable > HAK_POISON_FROM ? (usable - HAK_POISON_FROM) / 8 : 0;
 }
 
-/* The common case (blocks of 80 bytes and more) has a constant size, which the compiler turns into
- * a few vector stores and compares instead of a loop. */
-static const uint64_t k_poison[(POISON_TO - POISON_FROM) / 8] = {
-    POISON_WORD, POISON_WORD, POISON_WORD, POISON_WORD, POISON_WORD, POISON_WORD, POISON_WORD, POISON_WORD};
+/* Blocks are 16-byte aligned; the type may alias whatever the program stored there. */
+typedef uint64_t __attribute__((may_alias)) poison_word_t;
 
-static void poison_fill(uint8_t* b, size_t words) {
-  if (HAK_LIKELY(words == sizeof k_poison / 8)) memcpy(b + POISON_FROM, k_poison, sizeof k_poison);
-  else memcpy(b + POISON_FROM, k_poison, words * 8);
+HAK_INLINE void poison_fill(uint8_t* b, size_t bs) {
+  poison_word_t* w = (poison_word_t*)(b + HAK_POISON_FROM);
+  size_t n = HAK_LIKELY(bs >= POISON_FULL) ? POISON_WORDS : poison_words_small(bs);
+  if (HAK_LIKELY(n == POISON_WORDS)) {
+    for (size_t i = 0; i < POISON_WORDS; i++) w[i] = POISON_WORD;
+    return;
+  }
+#pragma clang loop vectorize(disable) /* at most a few words: a vector loop only adds set-up */
+  for (size_t i = 0; i < n; i++) w[i] = POISON_WORD;
 }
 
-static int poison_intact(const uint8_t* b, size_t words) {
-  if (HAK_LIKELY(words == sizeof k_poison / 8)) return memcmp(b + POISON_FROM, k_poison, sizeof k_poison) == 0;
-  return memcmp(b + POISON_FROM, k_poison, words * 8) == 0;
+HAK_INLINE int poison_intact(const uint8_t* b, size_t bs) {
+  const poison_word_t* w = (const poison_word_t*)(b + HAK_POISON_FROM);
+  uint64_t diff = 0;
+  if (HAK_LIKELY(bs >= POISON_FULL)) {
+    for (size_t i = 0; i < POISON_WORDS; i++) diff |= w[i] ^ POISON_WORD;
+    return diff == 0;
+  }
+#pragma clang loop vectorize(disable)
+  for (size_t i = 0, n = poison_words_small(bs); i < n; i++) diff |= w[i] ^ POISON_WORD;
+  return diff == 0;
 }
 
-int hak_front_safe_free(void* p, const char* func) {
+/* Reports a free that failed validation (routes p again: the route is not kept in memory on the
+ * path of valid frees). */
+static HAK_NOINLINE HAK_COLD void safe_free_rejected(void* p, const char* func) {
   hak_route_t r = hak_route(p);
-  if (r.kind != HAK_ROUTE_SMALL) {
-    hak_route_report(&r, p, func);
-    return 0;
+  hak_route_report(&r, p, func);
+}
+
+void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
+  /* The fast path found p's page: validate from there, with hak_route's own checks inlined. */
+  hak_route_t r = hak_route_small((uintptr_t)p, page);
+  if (HAK_UNLIKELY(r.kind != HAK_ROUTE_SMALL)) {
+    safe_free_rejected(p, func);
+    return;
   }
   uint8_t* b = p;
   if (HAK_CFG_CANARY) {
     uint64_t canary;
     memcpy(&canary, b + r.block_size - 8, 8);
-    if (canary != canary_of(p)) {
+    if (HAK_UNLIKELY(canary != canary_of(p))) {
       r.slab->states[r.index] = HAK_BLOCK_QUARANTINED;
       hak_report_error(HAK_ERR_OVERFLOW, p, func, r.cls, r.block_size);
-      return 0;
+      return;
     }
   }
   r.slab->states[r.index] = HAK_BLOCK_FREED;
-  if (HAK_CFG_POISON_FREE) poison_fill(b, poison_words(r.block_size));
-  return 1;
+  if (HAK_CFG_POISON_FREE) poison_fill(b, r.block_size);
+  unsigned cls = (unsigned)r.cls;
+  void** top = hak_tc.top[cls];
+  if (HAK_LIKELY(top != hak_tc.end[cls])) {
+    *top = p;
+    hak_tc.top[cls] = top + 1;
+    return;
+  }
+  hak_front_free_slow(p, cls);
 }
 
 /* A thread cache's storage block comes from and goes back to the central box directly, not
@@ -209,19 +257,25 @@ static void safe_storage(void* p, int taken) {
   hak_slab_t* s = hak_slab_head(hak_page_of((uintptr_t)p));
   uint32_t index = hak_class_block_index(g_storage_class, (size_t)((uint8_t*)p - s->start));
   s->states[index] = taken ? HAK_BLOCK_ALLOCATED : HAK_BLOCK_FREED;
-  if (!taken && HAK_CFG_POISON_FREE) poison_fill(p, poison_words(hak_class_size(g_storage_class)));
+  if (!taken && HAK_CFG_POISON_FREE) poison_fill(p, hak_class_size(g_storage_class));
 }
 
-int hak_front_safe_alloc(void* p, unsigned cls) {
+static HAK_NOINLINE HAK_COLD void safe_alloc_rejected(void* p, unsigned cls) {
+  hak_report_error(HAK_ERR_WRITE_AFTER_FREE, p, "malloc", (int)cls, hak_class_size(cls));
+}
+
+/* Safe profile: prepares a block being handed out (state, poison check, canary). Returns 0 when
+ * it was written after free: reported and quarantined, the caller takes another. */
+HAK_INLINE int safe_alloc(void* p, unsigned cls) {
   hak_slab_t* s = hak_slab_head(hak_page_of((uintptr_t)p));
   size_t bs = hak_class_size(cls);
   uint32_t index = hak_class_block_index(cls, (size_t)((uint8_t*)p - s->start));
   uint8_t* b = p;
   if (HAK_CFG_POISON_FREE && s->states[index] == HAK_BLOCK_FREED) {
-    if (!poison_intact(b, poison_words(bs))) {
+    if (HAK_UNLIKELY(!poison_intact(b, bs))) {
       /* Written after it was freed: named, and never handed out again (report mode goes on). */
       s->states[index] = HAK_BLOCK_QUARANTINED;
-      hak_report_error(HAK_ERR_WRITE_AFTER_FREE, p, "malloc", (int)cls, bs);
+      safe_alloc_rejected(p, cls);
       return 0;
     }
   }

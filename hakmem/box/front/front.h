@@ -10,8 +10,8 @@
  * free reach the slow path, which starts the thread's cache: no "initialised?" test on the fast
  * path. The bin of HAK_CLASS_NONE is never set up, so a pointer into a page without a slab also
  * falls to the slow path. Thread-local state uses the initial-exec TLS model.
- * Profiles: safe adds a validation call to both fast paths; observe adds counters. Both are
- * compile-time constants, absent from fast and balanced. */
+ * Profiles: in safe both fast paths end in one tail call to the checking version (front.c);
+ * observe adds counters. Both are compile-time constants, absent from fast and balanced. */
 #ifndef HAKMEM_BOX_FRONT_H
 #define HAKMEM_BOX_FRONT_H
 
@@ -25,6 +25,12 @@
 
 /* The safe profile reserves the last 8 bytes of every small block for a canary. */
 #define HAK_CANARY_BYTES (HAK_CFG_CANARY ? 8u : 0u)
+/* ... and poisons bytes [HAK_POISON_FROM, HAK_POISON_TO) of a freed block (fewer in blocks whose
+ * usable size ends sooner), checked when the block is handed out again. The first word may hold a
+ * free-list link; the window is short because every free writes it and every malloc reads it
+ * (32 bytes cost about 5% of safe's throughput against 64: docs/perf.md). */
+#define HAK_POISON_FROM 8u
+#define HAK_POISON_TO 40u
 
 enum { HAK_THREAD_NEW = 0, HAK_THREAD_ACTIVE = 1, HAK_THREAD_EXITED = 2 };
 
@@ -46,13 +52,12 @@ extern __thread hak_tcache_t hak_tc HAK_HIDDEN;
 HAK_HIDDEN void* hak_front_malloc_slow(size_t size);
 HAK_HIDDEN void hak_front_free_slow(void* p, unsigned cls);
 HAK_HIDDEN void hak_front_free_other(void* p, const char* func);
-/* A block of class cls through the thread cache (aligned allocations, realloc). */
+/* A block of class cls through the thread cache (aligned allocations, realloc; in safe, every
+ * small malloc: it also checks the block for writes after free and arms its canary). */
 HAK_HIDDEN void* hak_front_alloc_class(unsigned cls);
-/* Safe profile: validates a free (returns 0 when the block must not be cached: reported) and
- * prepares a block being handed out (state, poison check, canary; returns 0 when the block was
- * written after free: reported and quarantined, the caller takes another). */
-HAK_HIDDEN int hak_front_safe_free(void* p, const char* func);
-HAK_HIDDEN int hak_front_safe_alloc(void* p, unsigned cls);
+/* Safe profile's free of p, in a SuperSlab with page entry page: validates it (reported and not
+ * cached when bad), checks its canary, poisons it and caches it. */
+HAK_HIDDEN void hak_front_safe_free(void* p, hak_slab_t* page, const char* func);
 /* Returns the calling thread's cached blocks to the central box (malloc_trim, stats). */
 HAK_HIDDEN void hak_front_flush_thread(void);
 
@@ -61,11 +66,11 @@ HAK_INLINE void* hak_front_malloc(size_t size) {
   if (HAK_LIKELY(size <= HAK_TABLE_MAX - HAK_CANARY_BYTES)) cls = hak_class_of_table(size + HAK_CANARY_BYTES);
   else if (HAK_LIKELY(size <= HAK_SMALL_MAX - HAK_CANARY_BYTES)) cls = hak_class_of_large(size + HAK_CANARY_BYTES);
   else return hak_front_malloc_slow(size);
+  if (HAK_CFG_CHECK_FREE) return hak_front_alloc_class(cls); /* one tail call: pop and checks */
   void** top = hak_tc.top[cls];
   if (HAK_LIKELY(top != hak_tc.base[cls])) {
     void* p = *--top;
     hak_tc.top[cls] = top;
-    if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return hak_front_malloc_slow(size);
     if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
     return p;
   }
@@ -77,7 +82,10 @@ HAK_INLINE void hak_front_free_named(void* p, const char* func) {
   if (HAK_LIKELY(hak_region_kind(a) == HAK_REGION_SUPERSLAB)) {
     hak_slab_t* page = hak_page_of(a);
     unsigned cls = page->cls;
-    if (HAK_CFG_CHECK_FREE && !hak_front_safe_free(p, func)) return;
+    if (HAK_CFG_CHECK_FREE) { /* one tail call: validation, then the same push */
+      hak_front_safe_free(p, page, func);
+      return;
+    }
     if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_tc.stats[0].frees[cls]++;
     void** top = hak_tc.top[cls];
     if (HAK_LIKELY(top != hak_tc.end[cls])) {

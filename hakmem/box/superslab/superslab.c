@@ -16,12 +16,19 @@ _Static_assert(HAK_PAGE_SIZE % HAK_SLAB_ALIGN == 0, "slabs start as aligned as s
 _Static_assert(!HAK_CFG_CHECK_FREE ||
                    HAK_PAGE_SIZE + HAK_SS_PAGES * HAK_MAX_SLAB_BLOCKS <= HAK_SS_HEADER_PAGES * HAK_PAGE_SIZE,
                "state bytes fit in the header pages");
+_Static_assert(HAK_OS_PAGES_PER_PAGE == 16, "purged[] has one bit per OS page");
 
 uint8_t hak_region_map[HAK_REGISTRY_SIZE];
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static hak_superslab_t* g_list; /* every SuperSlab, newest first */
 static uint64_t g_superslabs, g_slabs, g_retained, g_empty_superslabs;
+
+/* g_retained changes under g_lock; the release box sees the same deltas. */
+static void retained_add(int64_t delta) {
+  g_retained += (uint64_t)delta;
+  hak_release_retained_add(HAK_RETAINED_PAGES, delta);
+}
 
 void hak_registry_set(uintptr_t base, size_t size, unsigned kind, unsigned tail_kind) {
   size_t first = base >> HAK_SS_SHIFT, n = size >> HAK_SS_SHIFT;
@@ -53,7 +60,7 @@ static void ss_unmap(hak_superslab_t* ss) {
   hak_superslab_t** link = &g_list;
   while (*link != ss) link = &(*link)->next;
   *link = ss->next;
-  g_retained -= pages_bytes(ss->committed);
+  retained_add(-(int64_t)pages_bytes(ss->committed));
   g_superslabs--;
   g_empty_superslabs--;
   hak_registry_set((uintptr_t)ss, HAK_SS_SIZE, HAK_REGION_NONE, HAK_REGION_NONE);
@@ -91,7 +98,7 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   uint32_t mask = run_mask((unsigned)first, n);
   if (ss->free_pages == USABLE_PAGES) g_empty_superslabs--;
   ss->free_pages &= ~mask;
-  g_retained -= pages_bytes(ss->committed & mask);
+  retained_add(-(int64_t)pages_bytes(ss->committed & mask));
   ss->committed &= ~mask;
   g_slabs++;
   pthread_mutex_unlock(&g_lock);
@@ -109,6 +116,10 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   slab->start = (uint8_t*)ss + (size_t)first * HAK_PAGE_SIZE;
   slab->states = HAK_CFG_CHECK_FREE ? (uint8_t*)ss + HAK_PAGE_SIZE + (size_t)first * HAK_MAX_SLAB_BLOCKS : NULL;
   if (HAK_CFG_CHECK_FREE) memset(slab->states, HAK_BLOCK_NEVER, info->blocks);
+  ss->offlist[first] = 0;
+  ss->dirty[first] = 0;
+  ss->npurged[first] = 0;
+  for (unsigned i = 0; i < n; i++) ss->purged[first + i] = 0;
   for (unsigned i = 0; i < n; i++) {
     ss->pages[first + i].head = (uint8_t)first;
     /* The class byte is what free() trusts: publish it last. */
@@ -130,18 +141,30 @@ void hak_ss_slab_free(hak_slab_t* slab) {
   g_slabs--;
   ss->free_pages |= mask;
   size_t bytes = (size_t)n * HAK_PAGE_SIZE;
-  if (hak_release_keep_committed(g_retained + bytes)) {
+  if (hak_release_keep(bytes)) {
     ss->committed |= mask;
-    g_retained += bytes;
+    retained_add((int64_t)bytes);
   } else {
     hak_os_decommit(slab->start, bytes);
   }
   if (ss->free_pages == USABLE_PAGES) {
     g_empty_superslabs++;
-    if (!hak_release_keep_region((unsigned)g_empty_superslabs - 1, (g_empty_superslabs - 1) * HAK_SS_SIZE))
-      ss_unmap(ss);
+    if (!hak_release_keep_region((unsigned)g_empty_superslabs - 1, 0)) ss_unmap(ss);
   }
   pthread_mutex_unlock(&g_lock);
+}
+
+/* Decommits the committed free pages of ss (in runs: one system call each). */
+static void decommit_free_pages(hak_superslab_t* ss) {
+  for (uint32_t m = ss->committed; m;) {
+    unsigned i = (unsigned)__builtin_ctz(m);
+    unsigned len = 0;
+    while (i + len < HAK_SS_PAGES && (m >> (i + len) & 1)) len++;
+    hak_os_decommit((uint8_t*)ss + (size_t)i * HAK_PAGE_SIZE, (size_t)len * HAK_PAGE_SIZE);
+    m &= ~run_mask(i, len);
+  }
+  retained_add(-(int64_t)pages_bytes(ss->committed));
+  ss->committed = 0;
 }
 
 void hak_ss_trim(void) {
@@ -153,15 +176,23 @@ void hak_ss_trim(void) {
       ss_unmap(ss);
       continue;
     }
-    for (uint32_t m = ss->committed; m;) {
-      unsigned i = (unsigned)__builtin_ctz(m);
-      unsigned len = 0;
-      while (i + len < HAK_SS_PAGES && (m >> (i + len) & 1)) len++;
-      hak_os_decommit((uint8_t*)ss + (size_t)i * HAK_PAGE_SIZE, (size_t)len * HAK_PAGE_SIZE);
-      m &= ~run_mask(i, len);
+    decommit_free_pages(ss);
+  }
+  pthread_mutex_unlock(&g_lock);
+}
+
+void hak_ss_release(void) {
+  pthread_mutex_lock(&g_lock);
+  hak_superslab_t* next;
+  unsigned kept_empty = 0;
+  for (hak_superslab_t* ss = g_list; ss; ss = next) {
+    next = ss->next;
+    if (ss->free_pages == USABLE_PAGES && !hak_release_keep_region(kept_empty, 0)) {
+      ss_unmap(ss);
+      continue;
     }
-    g_retained -= pages_bytes(ss->committed);
-    ss->committed = 0;
+    if (ss->free_pages == USABLE_PAGES) kept_empty++;
+    if (ss->committed && hak_release_retained() > hak_release_budget()) decommit_free_pages(ss);
   }
   pthread_mutex_unlock(&g_lock);
 }

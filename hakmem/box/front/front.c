@@ -94,7 +94,7 @@ void* hak_front_alloc_class(unsigned cls) {
   p = *--bin->top;
 out:
   if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return hak_front_alloc_class(cls); /* quarantined */
-  if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
+  if (HAK_CFG_STATS) hak_stats_count_alloc(&hak_tc.stats[0], p, cls);
   return p;
 oom:
   errno = ENOMEM;

@@ -66,7 +66,7 @@ HAK_INLINE void* hak_front_malloc(size_t size) {
       void* p = *--top;
       bin->top = top;
       if (HAK_CFG_CHECK_FREE && !hak_front_safe_alloc(p, cls)) return hak_front_malloc_slow(size);
-      if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
+      if (HAK_CFG_STATS) hak_stats_count_alloc(&hak_tc.stats[0], p, cls);
       return p;
     }
   }
@@ -79,7 +79,7 @@ HAK_INLINE void hak_front_free_named(void* p, const char* func) {
     hak_slab_t* page = hak_page_of(a);
     unsigned cls = page->cls;
     if (HAK_CFG_CHECK_FREE && !hak_front_safe_free(p, func)) return;
-    if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_tc.stats[0].frees[cls]++;
+    if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, cls);
     hak_bin_t* bin = &hak_tc.bins[cls];
     void** top = bin->top;
     if (HAK_LIKELY(top != bin->end)) {

@@ -13,9 +13,9 @@
 
 _Static_assert(sizeof(hak_superslab_t) <= HAK_PAGE_SIZE, "header fits in the first page");
 _Static_assert(HAK_PAGE_SIZE % HAK_SLAB_ALIGN == 0, "slabs start as aligned as size_class promises");
-_Static_assert(!HAK_CFG_CHECK_FREE ||
-                   HAK_PAGE_SIZE + HAK_SS_PAGES * HAK_MAX_SLAB_BLOCKS <= HAK_SS_HEADER_PAGES * HAK_PAGE_SIZE,
-               "state bytes fit in the header pages");
+_Static_assert(HAK_PAGE_SIZE + HAK_SS_PAGES * HAK_MAX_SLAB_BLOCKS * HAK_SS_BLOCK_BYTES <=
+                   HAK_SS_HEADER_PAGES * HAK_PAGE_SIZE,
+               "per-block bytes fit in the header pages");
 _Static_assert(HAK_OS_PAGES_PER_PAGE == 16, "purged[] has one bit per OS page");
 
 uint8_t hak_region_map[HAK_REGISTRY_SIZE];
@@ -23,6 +23,7 @@ uint8_t hak_region_map[HAK_REGISTRY_SIZE];
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static hak_superslab_t* g_list; /* every SuperSlab, newest first */
 static uint64_t g_superslabs, g_slabs, g_retained, g_empty_superslabs;
+static uint64_t g_class_slabs[HAK_NCLASSES];
 
 /* g_retained changes under g_lock; the release box sees the same deltas. */
 static void retained_add(int64_t delta) {
@@ -101,6 +102,7 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   retained_add(-(int64_t)pages_bytes(ss->committed & mask));
   ss->committed &= ~mask;
   g_slabs++;
+  g_class_slabs[cls]++;
   pthread_mutex_unlock(&g_lock);
 
   hak_slab_t* slab = &ss->pages[first];
@@ -114,7 +116,9 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   slab->free_list = NULL;
   slab->prev = slab->next = NULL;
   slab->start = (uint8_t*)ss + (size_t)first * HAK_PAGE_SIZE;
-  slab->states = HAK_CFG_CHECK_FREE ? (uint8_t*)ss + HAK_PAGE_SIZE + (size_t)first * HAK_MAX_SLAB_BLOCKS : NULL;
+  slab->states = HAK_SS_BLOCK_BYTES ? (uint8_t*)ss + HAK_PAGE_SIZE +
+                                          (size_t)first * HAK_MAX_SLAB_BLOCKS * HAK_SS_BLOCK_BYTES
+                                    : NULL;
   if (HAK_CFG_CHECK_FREE) memset(slab->states, HAK_BLOCK_NEVER, info->blocks);
   ss->offlist[first] = 0;
   ss->dirty[first] = 0;
@@ -132,6 +136,7 @@ void hak_ss_slab_free(hak_slab_t* slab) {
   hak_superslab_t* ss = (hak_superslab_t*)((uintptr_t)slab & ~(uintptr_t)(HAK_SS_SIZE - 1));
   unsigned first = (unsigned)(slab - ss->pages), n = slab->npages;
   uint32_t mask = run_mask(first, n);
+  unsigned cls = __atomic_load_n(&slab->cls, __ATOMIC_RELAXED);
   slab->magic = 0;
   for (unsigned i = 0; i < n; i++) {
     __atomic_store_n(&ss->pages[first + i].cls, (uint8_t)HAK_CLASS_NONE, __ATOMIC_RELEASE);
@@ -139,6 +144,7 @@ void hak_ss_slab_free(hak_slab_t* slab) {
   }
   pthread_mutex_lock(&g_lock);
   g_slabs--;
+  if (cls < HAK_NCLASSES) g_class_slabs[cls]--;
   ss->free_pages |= mask;
   size_t bytes = (size_t)n * HAK_PAGE_SIZE;
   if (hak_release_keep(bytes)) {
@@ -202,6 +208,7 @@ void hak_ss_counters_get(hak_ss_counters_t* out) {
   out->superslabs = g_superslabs;
   out->slabs = g_slabs;
   out->retained_bytes = g_retained;
+  for (unsigned c = 0; c < HAK_NCLASSES; c++) out->class_slabs[c] = g_class_slabs[c];
   pthread_mutex_unlock(&g_lock);
 }
 

@@ -8,6 +8,8 @@
  *              slab's class (the byte free() reads); the head page's entry describes the slab.
  *   OS page    4 KiB. The central box may decommit the OS pages of a live slab that hold only
  *              free blocks ("purge"); their state is kept in the header (purged, offlist, dirty).
+ *   block bytes  one per block (safe: its state) or two (observe: the tag of the thread that
+ *              allocated it), in header pages after the first; slab->states points to them.
  *   registry   one byte per 2 MiB of the 47-bit address space (64 MiB of untouched .bss): NONE, a
  *              SuperSlab, or a large region. Readers need no lock; writers hold the box's lock.
  * Invariants: a registered chunk is wholly hakmem's; a page that holds no blocks has class
@@ -31,7 +33,9 @@
 #define HAK_OS_PAGE_SHIFT 12
 #define HAK_OS_PAGE ((size_t)1 << HAK_OS_PAGE_SHIFT)
 #define HAK_OS_PAGES_PER_PAGE (HAK_PAGE_SIZE / HAK_OS_PAGE) /* 16: one bit each in purged[] */
-#define HAK_SS_HEADER_PAGES (HAK_CFG_CHECK_FREE ? 3 : 1)
+/* Bytes per block in the header's per-block array: safe keeps a state, observe an owner tag. */
+#define HAK_SS_BLOCK_BYTES (HAK_CFG_CHECK_FREE ? 1 : HAK_CFG_STATS ? 2 : 0)
+#define HAK_SS_HEADER_PAGES (HAK_CFG_CHECK_FREE ? 3 : HAK_CFG_STATS ? 5 : 1)
 #define HAK_ADDR_BITS 47
 #define HAK_REGISTRY_SIZE ((size_t)1 << (HAK_ADDR_BITS - HAK_SS_SHIFT))
 #define HAK_SLAB_MAGIC 0x51ab51abu
@@ -61,7 +65,7 @@ typedef struct hak_slab {
   struct hak_slab* prev;
   struct hak_slab* next;
   uint8_t* start;  /* first block */
-  uint8_t* states; /* safe profile: one byte per block */
+  uint8_t* states; /* safe: one state byte per block; observe: one uint16_t owner tag per block */
 } hak_slab_t;
 _Static_assert(sizeof(hak_slab_t) == 64, "one cache line per page entry");
 
@@ -117,6 +121,7 @@ typedef struct hak_ss_counters {
   uint64_t superslabs;     /* mapped now */
   uint64_t slabs;          /* live now */
   uint64_t retained_bytes; /* free pages that may still be resident */
+  uint64_t class_slabs[HAK_NCLASSES]; /* live slabs of each class */
 } hak_ss_counters_t;
 HAK_HIDDEN void hak_ss_counters_get(hak_ss_counters_t* out);
 /* Decommits every free page and unmaps every empty SuperSlab (malloc_trim). */

@@ -9,6 +9,7 @@
 #include "hakmem/box/large/large.h"
 #include "hakmem/box/release/release.h"
 #include "hakmem/box/report/report.h"
+#include "hakmem/box/stats/stats.h"
 #include "hakmem/box/superslab/superslab.h"
 
 static int g_ready;
@@ -79,6 +80,7 @@ void hak_thread_process_init(void) {
     hak_report_set_mode(env->on_error);
     hak_release_configure(env->release, env->retain_bytes, env->release_delay_ms);
     hak_release_set_starter(start_sweeper);
+    if (env->stats_at_exit) hak_stats_report_open();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     t_initialising = 0;
     __atomic_store_n(&g_ready, 1, __ATOMIC_RELEASE);

@@ -4,6 +4,8 @@
 // allocates through hakmem (gtest keeps glibc's malloc).
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +18,7 @@
 
 extern "C" {
 #include "hakmem/box/central/central.h"
+#include "hakmem/box/release/release.h"
 #include "hakmem/box/size_class/size_class.h"
 #include "hakmem/box/superslab/superslab.h"
 }
@@ -197,6 +200,179 @@ TEST(Central, ConcurrentRefillAndFlush) {
   hak_central_drain();
   EXPECT_EQ(hak_central_transfer_count(cls), 0u);
   EXPECT_EQ(live_slabs(), slabs0);
+}
+
+// ---- purge: the free OS pages of a live slab go back to the OS ---------------------------------
+
+// Whether the 4 KiB page holding p is resident.
+bool resident(const void* p) {
+  unsigned char v = 0;
+  void* page = (void*)((uintptr_t)p & ~(uintptr_t)4095);
+  EXPECT_EQ(mincore(page, 4096, &v), 0);
+  return v & 1;
+}
+
+// Pages of [p, p + n) that are resident.
+unsigned resident_pages(const void* p, size_t n) {
+  unsigned r = 0;
+  for (uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095; a < (uintptr_t)p + n; a += 4096) r += resident((void*)a);
+  return r;
+}
+
+// Restores the profile's policy when a test changed it.
+struct PolicyScope {
+  explicit PolicyScope(hak_release_policy_t p) { hak_release_configure(p, 8u << 20, 500); }
+  ~PolicyScope() { hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8u << 20, 500); }
+};
+
+// One slab of 64 blocks of 1 KiB: one block kept, the other 63 freed. A purge decommits the 15 OS
+// pages that hold only free blocks, keeps the one with the kept block, and the 63 blocks all come
+// back (exactly once) when the class needs them again.
+TEST(Central, PurgeDecommitsTheFreePagesOfALiveSlab) {
+  const unsigned cls = 19;
+  ASSERT_EQ(hak_class_size(cls), 1024u);
+  const unsigned n = hak_class_info[cls].blocks;
+  const uint64_t slabs0 = live_slabs();
+  std::vector<void*> a = refill(cls, n);
+  expect_blocks_of(cls, a);
+  hak_slab_t* s = slab_of(a[0]);
+  for (void* p : a) {
+    ASSERT_EQ(slab_of(p), s) << "one slab";
+    memset(p, 0xab, 1024);
+  }
+  void* kept = s->start;  // block 0: OS page 0
+  std::vector<void*> back;
+  for (void* p : a)
+    if (p != kept) back.push_back(p);
+  std::reverse(back.begin(), back.end());
+  flush(cls, back);
+  EXPECT_EQ(resident_pages(s->start, 64 * 1024), 16u) << "nothing purged before the drain";
+  hak_central_drain();
+  EXPECT_TRUE(resident(kept));
+  EXPECT_EQ(resident_pages(s->start, 64 * 1024), 1u) << "the 15 pages without a live block are decommitted";
+  EXPECT_EQ(*(uint8_t*)kept, 0xab) << "the kept block is intact";
+  EXPECT_EQ(s->used, 1u);
+  EXPECT_EQ(live_slabs(), slabs0 + 1) << "the slab itself stays";
+
+  std::vector<void*> b = refill(cls, n - 1);
+  expect_blocks_of(cls, b);
+  EXPECT_EQ(std::set<void*>(back.begin(), back.end()), std::set<void*>(b.begin(), b.end()));
+  for (void* p : b) memset(p, 0xcd, 1024);  // usable again (the pages fault back in)
+  EXPECT_EQ(*(uint8_t*)kept, 0xab);
+  flush(cls, b);
+  flush(cls, {kept});
+  hak_central_drain();
+  EXPECT_EQ(live_slabs(), slabs0);
+}
+
+// Blocks that straddle OS pages (80 bytes) and blocks larger than a page (7 KiB, 80 KiB): a page is
+// decommitted only when every block over it is free, never under a block in use.
+TEST(Central, PurgeNeverTakesAPageUnderABlockInUse) {
+  for (unsigned cls : {4u, 30u, 44u}) {
+    SCOPED_TRACE(testing::Message() << "class " << cls << ", " << hak_class_size(cls) << " bytes");
+    const size_t bs = hak_class_size(cls);
+    const unsigned n = hak_class_info[cls].blocks;
+    const uint64_t slabs0 = live_slabs();
+    std::vector<void*> a = refill(cls, n);
+    hak_slab_t* s = slab_of(a[0]);
+    for (void* p : a) ASSERT_EQ(slab_of(p), s);
+    std::sort(a.begin(), a.end());
+    for (size_t i = 0; i < a.size(); i++) memset(a[i], (int)(i & 0x7f) + 1, bs);
+    // Keep every seventh block (and the first straddling one), free the rest.
+    std::vector<void*> keep, back;
+    for (size_t i = 0; i < a.size(); i++) (i % 7 == 3 ? keep : back).push_back(a[i]);
+    flush(cls, back);
+    hak_central_drain();
+    size_t slab_len = (size_t)s->npages * 65536;
+    unsigned expect_resident = 0;
+    for (uintptr_t pg = (uintptr_t)s->start; pg < (uintptr_t)s->start + slab_len; pg += 4096) {
+      bool under_kept = false;
+      for (void* k : keep)
+        if ((uintptr_t)k < pg + 4096 && (uintptr_t)k + bs > pg) under_kept = true;
+      if (under_kept) {
+        EXPECT_TRUE(resident((void*)pg)) << "page at offset " << (pg - (uintptr_t)s->start) << " holds a block in use";
+        expect_resident++;
+      }
+    }
+    EXPECT_EQ(resident_pages(s->start, slab_len), expect_resident) << "every other page is decommitted";
+    for (void* k : keep) {
+      size_t i = (size_t)(std::find(a.begin(), a.end(), k) - a.begin());
+      for (size_t off = 0; off < bs; off += 61) ASSERT_EQ(((uint8_t*)k)[off], (uint8_t)((i & 0x7f) + 1));
+    }
+    // Everything freed comes back exactly once, in use alongside the kept blocks.
+    std::vector<void*> b = refill(cls, (unsigned)back.size());
+    expect_blocks_of(cls, b);
+    EXPECT_EQ(std::set<void*>(back.begin(), back.end()), std::set<void*>(b.begin(), b.end()));
+    flush(cls, b);
+    flush(cls, keep);
+    hak_central_drain();
+    EXPECT_EQ(live_slabs(), slabs0);
+  }
+}
+
+// LEAN purges at the flush itself: no drain needed, no transfer cache.
+TEST(Central, LeanPurgesAtTheFlush) {
+  PolicyScope lean(HAK_RELEASE_LEAN);
+  const unsigned cls = 20;  // 1280 bytes, 51 per slab
+  const unsigned n = hak_class_info[cls].blocks;
+  std::vector<void*> a = refill(cls, n);
+  uint8_t* start = slab_of(a[0])->start;
+  for (void* p : a) memset(p, 1, hak_class_size(cls));
+  std::sort(a.begin(), a.end());
+  std::vector<void*> back(a.begin() + 1, a.end());
+  flush(cls, back);
+  EXPECT_EQ(hak_central_transfer_count(cls), 0u) << "LEAN has no transfer cache";
+  EXPECT_LE(resident_pages(start, 65536), 2u) << "the flush purged the slab";
+  flush(cls, {a[0]});
+  // The empty slab is decommitted at once, or its SuperSlab unmapped (then mincore may not be asked).
+  if (hak_region_kind((uintptr_t)start) == HAK_REGION_SUPERSLAB)
+    EXPECT_EQ(resident_pages(start, 65536), 0u) << "the empty slab is decommitted at once";
+}
+
+// Random refills, flushes and purges: no block is handed out twice, none is lost, and the blocks
+// held meanwhile keep their contents (a purge never decommits a page under one of them).
+TEST(Central, PurgesInterleavedWithTrafficConserveBlocksAndContents) {
+  const unsigned cls = 12;  // 320 bytes, 204 per slab: blocks straddle pages
+  const size_t bs = hak_class_size(cls);
+  const uint64_t slabs0 = live_slabs();
+  std::map<void*, uint64_t> held;
+  uint64_t seed = 7, tag = 0;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return seed >> 33;
+  };
+  for (int round = 0; round < 3000; round++) {
+    unsigned take = (unsigned)(next() % 150);
+    std::vector<void*> got = refill(cls, take);
+    for (void* p : got) {
+      ASSERT_TRUE(held.emplace(p, ++tag).second) << "handed out twice: " << p;
+      for (size_t off = 0; off + 8 <= bs; off += 8) memcpy((uint8_t*)p + off, &tag, 8);
+    }
+    std::vector<void*> back;
+    for (auto it = held.begin(); it != held.end();) {
+      if (next() % 3 == 0) {
+        back.push_back(it->first);
+        it = held.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    flush(cls, back);
+    if (round % 7 == 0) hak_central_drain();
+    if (round % 50 == 0) {
+      for (auto& [p, t] : held)
+        for (size_t off = 0; off + 8 <= bs; off += 8) {
+          uint64_t v;
+          memcpy(&v, (uint8_t*)p + off, 8);
+          ASSERT_EQ(v, t) << "block " << p << " offset " << off << " changed while held (round " << round << ")";
+        }
+    }
+  }
+  std::vector<void*> rest;
+  for (auto& [p, t] : held) rest.push_back(p);
+  flush(cls, rest);
+  hak_central_drain();
+  EXPECT_EQ(live_slabs(), slabs0) << "a block was lost: its slab never became empty";
 }
 
 }  // namespace

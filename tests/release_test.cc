@@ -1,5 +1,8 @@
-// release box: the decisions whether empty memory stays (committed pages, spare regions), for each
-// policy, at the boundaries of the retain budget.
+// release box: the budget of each policy, the decisions whether empty memory stays (committed
+// pages, spare regions) at its boundaries, the counters, and the sweeper's signal.
+#include <atomic>
+#include <thread>
+
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -10,42 +13,143 @@ namespace {
 
 constexpr size_t MiB = 1024 * 1024;
 
+// Sets the counters to exactly these values.
+void set_counters(size_t in_use, size_t pages, size_t blocks, size_t large) {
+  hak_release_in_use_add((int64_t)in_use - (int64_t)hak_release_in_use());
+  hak_release_retained_add(HAK_RETAINED_PAGES, (int64_t)pages - (int64_t)hak_release_retained_of(HAK_RETAINED_PAGES));
+  hak_release_retained_add(HAK_RETAINED_BLOCKS, (int64_t)blocks - (int64_t)hak_release_retained_of(HAK_RETAINED_BLOCKS));
+  hak_release_retained_add(HAK_RETAINED_LARGE, (int64_t)large - (int64_t)hak_release_retained_of(HAK_RETAINED_LARGE));
+}
+
 TEST(Release, DefaultIsTheProfilesPolicy) {
   // Nothing configured it yet in this process.
   EXPECT_EQ((int)hak_release_policy(), HAK_CFG_RELEASE_POLICY);
 }
 
+TEST(Release, CountersAddUp) {
+  set_counters(0, 0, 0, 0);
+  hak_release_retained_add(HAK_RETAINED_PAGES, 3 * MiB);
+  hak_release_retained_add(HAK_RETAINED_BLOCKS, 1 * MiB);
+  hak_release_retained_add(HAK_RETAINED_LARGE, 2 * MiB);
+  hak_release_retained_add(HAK_RETAINED_BLOCKS, -(int64_t)(MiB / 2));
+  EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_PAGES), 3 * MiB);
+  EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_BLOCKS), MiB / 2);
+  EXPECT_EQ(hak_release_retained(), 5 * MiB + MiB / 2);
+  hak_release_in_use_add(10 * MiB);
+  hak_release_in_use_add(-4 * (int64_t)MiB);
+  EXPECT_EQ(hak_release_in_use(), 6 * MiB);
+  set_counters(0, 0, 0, 0);
+  EXPECT_EQ(hak_release_retained(), 0u);
+}
+
 TEST(Release, LeanKeepsNothing) {
-  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
+  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB, 500);
   EXPECT_EQ(hak_release_policy(), HAK_RELEASE_LEAN);
+  EXPECT_TRUE(hak_release_eager());
+  set_counters(100 * MiB, 0, 0, 0);
+  EXPECT_EQ(hak_release_budget(), 0u);
   for (size_t b : {(size_t)0, (size_t)1, 64 * 1024 * (size_t)1, 8 * MiB, 1024 * MiB}) {
-    EXPECT_FALSE(hak_release_keep_committed(b)) << b;
+    EXPECT_FALSE(hak_release_keep(b)) << b;
     for (unsigned spare : {0u, 1u, 5u}) EXPECT_FALSE(hak_release_keep_region(spare, b)) << spare << " " << b;
   }
+  set_counters(0, 0, 0, 0);
 }
 
 TEST(Release, SpeedKeepsEverything) {
-  hak_release_configure(HAK_RELEASE_SPEED, 0);
+  hak_release_configure(HAK_RELEASE_SPEED, 0, 500);
   EXPECT_EQ(hak_release_policy(), HAK_RELEASE_SPEED);
-  for (size_t b : {(size_t)0, 8 * MiB, 1024 * MiB, SIZE_MAX}) {
-    EXPECT_TRUE(hak_release_keep_committed(b)) << b;
+  EXPECT_FALSE(hak_release_eager());
+  set_counters(0, 512 * MiB, 512 * MiB, 0);
+  EXPECT_EQ(hak_release_budget(), SIZE_MAX);
+  for (size_t b : {(size_t)0, 8 * MiB, 1024 * MiB}) {
+    EXPECT_TRUE(hak_release_keep(b)) << b;
     for (unsigned spare : {0u, 1u, 100u}) EXPECT_TRUE(hak_release_keep_region(spare, b)) << spare << " " << b;
   }
+  set_counters(0, 0, 0, 0);
 }
 
-TEST(Release, BalancedKeepsUpToTheBudgetAndOneSpareRegion) {
-  for (size_t retain : {(size_t)0, 2 * MiB, 8 * MiB}) {
-    hak_release_configure(HAK_RELEASE_BALANCED, retain);
-    SCOPED_TRACE(retain);
-    EXPECT_TRUE(hak_release_keep_committed(retain));
-    EXPECT_FALSE(hak_release_keep_committed(retain + 1));
-    if (retain) EXPECT_TRUE(hak_release_keep_committed(retain - 1));
-    EXPECT_TRUE(hak_release_keep_region(0, retain)) << "the first spare region within the budget";
-    EXPECT_FALSE(hak_release_keep_region(0, retain + 1));
-    EXPECT_FALSE(hak_release_keep_region(1, 0)) << "never a second spare region";
-    EXPECT_FALSE(hak_release_keep_region(3, retain));
-  }
-  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
+// BALANCED: in use / 8, at least 2 MiB, at most the cap; everything retained counts against it.
+TEST(Release, BalancedBudgetFollowsTheMemoryInUse) {
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB, 500);
+  EXPECT_FALSE(hak_release_eager());
+  set_counters(0, 0, 0, 0);
+  EXPECT_EQ(hak_release_budget(), 2 * MiB) << "the floor";
+  set_counters(40 * MiB, 0, 0, 0);
+  EXPECT_EQ(hak_release_budget(), 5 * MiB) << "in use / 8";
+  set_counters(1024 * MiB, 0, 0, 0);
+  EXPECT_EQ(hak_release_budget(), 8 * MiB) << "the cap";
+  hak_release_configure(HAK_RELEASE_BALANCED, 1 * MiB, 500);
+  EXPECT_EQ(hak_release_budget(), 1 * MiB) << "a cap below the floor wins";
+  hak_release_configure(HAK_RELEASE_BALANCED, 0, 500);
+  EXPECT_EQ(hak_release_budget(), 0u);
+  set_counters(0, 0, 0, 0);
+}
+
+TEST(Release, BalancedKeepsWithinTheBudgetAndOneSpareRegion) {
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB, 500);
+  set_counters(40 * MiB, 0, 0, 0);  // budget 5 MiB
+  const size_t budget = 5 * MiB;
+  EXPECT_TRUE(hak_release_keep(budget));
+  EXPECT_FALSE(hak_release_keep(budget + 1));
+  // Retained memory of any kind counts.
+  set_counters(40 * MiB, 1 * MiB, 2 * MiB, 1 * MiB);
+  EXPECT_TRUE(hak_release_keep(budget - 4 * MiB));
+  EXPECT_FALSE(hak_release_keep(budget - 4 * MiB + 1));
+  EXPECT_TRUE(hak_release_keep_region(0, MiB)) << "the first spare region within the budget";
+  EXPECT_FALSE(hak_release_keep_region(0, MiB + 1));
+  EXPECT_FALSE(hak_release_keep_region(1, 0)) << "never a second spare region";
+  set_counters(0, 0, 0, 0);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB, 500);
+}
+
+std::atomic<int> g_starts{0};
+int fake_start() {
+  g_starts++;
+  return 1;
+}
+
+// Over the budget, a free asks for one sweep: the sweeper is started once, further frees add no
+// signal until it has waited out the delay, and memory within the budget asks for nothing.
+TEST(Release, SweeperIsAskedOncePerSweep) {
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB, 0);
+  set_counters(0, 0, 0, 0);
+  hak_release_after_free();
+  EXPECT_EQ(g_starts.load(), 0) << "no starter registered: nothing happens";
+  hak_release_set_starter(fake_start);
+  hak_release_after_free();
+  EXPECT_EQ(g_starts.load(), 0) << "within the budget";
+  set_counters(0, 3 * MiB, 0, 0);  // over the 2 MiB floor
+  hak_release_after_free();
+  EXPECT_EQ(g_starts.load(), 1);
+  hak_release_after_free();
+  hak_release_after_free();
+  EXPECT_EQ(g_starts.load(), 1) << "started once";
+  // The (fake) sweeper's side: the request is pending, so wait() returns after the 0 ms delay.
+  std::thread sweeper([] {
+    hak_release_wait_request();
+    hak_release_delay();
+  });
+  sweeper.join();
+  uint64_t sweeps = hak_release_sweeps();
+  hak_release_sweep_done();
+  EXPECT_EQ(hak_release_sweeps(), sweeps + 1);
+  // A new request after the sweep signals again; the fake sweeper picks it up.
+  hak_release_after_free();
+  std::thread again([] {
+    hak_release_wait_request();
+    hak_release_delay();
+  });
+  again.join();
+  EXPECT_EQ(g_starts.load(), 1);
+  // Other policies never ask.
+  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB, 0);
+  hak_release_after_free();
+  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB, 0);
+  hak_release_after_free();
+  EXPECT_EQ(g_starts.load(), 1);
+  set_counters(0, 0, 0, 0);
+  hak_release_set_starter(nullptr);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB, 500);
 }
 
 }  // namespace

@@ -52,10 +52,10 @@ const char kUsage[] =
     "  --png FILE        bar chart of median Mops/s, min-max error bars (needs gnuplot)\n"
     "  --list            print 'variant binary preload' for the selected variants and exit\n"
     "workload flags (passed to every variant): --ops N --ws W --seed S --min A --max B\n"
-    "  --threads T; see `<workload> --help` for their defaults.\n"
+    "  --threads T, --seconds S (timed workloads); see `<workload> --help` for their defaults.\n"
     "Relative output paths are relative to the directory bazel run was started in.\n";
 
-const char* const kWorkloadFlags[] = {"--ops", "--ws", "--seed", "--min", "--max", "--threads"};
+const char* const kWorkloadFlags[] = {"--ops", "--ws", "--seed", "--min", "--max", "--threads", "--seconds"};
 
 struct Options {
   int runs = 5;

@@ -2,8 +2,9 @@
  *
  * Output contract with the runner (bench/runner): exactly one line on stdout,
  *   RESULT workload=NAME ops=N ws=W seed=S min=A max=B threads=T seconds=X mops=Y check=C
- * where N is the number of operations done and Y = N / X / 1e6. Errors go to stderr with a
- * non-zero exit status (2: bad flags, 1: failure while running). */
+ * where N is the number of operations done and Y = N / X / 1e6. Timed workloads (--seconds) may
+ * print progress lines before it (see soak.c). Errors go to stderr with a non-zero exit status
+ * (2: bad flags, 1: failure while running). */
 #include "bench/workloads/workload.h"
 
 #include <errno.h>
@@ -29,13 +30,13 @@ void bench_die(const char *what) {
 static void usage(FILE *out) {
     const bench_params *d = &BENCH_WORKLOAD.defaults;
     fprintf(out,
-            "usage: %s [--ops N] [--ws W] [--seed S] [--min A] [--max B] [--threads T]\n"
+            "usage: %s [--ops N] [--ws W] [--seed S] [--min A] [--max B] [--threads T]%s\n"
             "  %s\n"
             "  defaults: --ops %" PRIu64 " --ws %" PRIu64 " --seed %" PRIu64 " --min %" PRIu64
             " --max %" PRIu64 " --threads %" PRIu64 "\n"
             "  prints: RESULT workload=... ops=... seconds=... mops=...\n",
-            BENCH_WORKLOAD.name, BENCH_WORKLOAD.doc, d->ops, d->ws, d->seed, d->min, d->max,
-            d->threads);
+            BENCH_WORKLOAD.name, BENCH_WORKLOAD.timed ? " [--seconds S]" : "", BENCH_WORKLOAD.doc,
+            d->ops, d->ws, d->seed, d->min, d->max, d->threads);
 }
 
 static int parse_u64(const char *flag, const char *text, uint64_t *out) {
@@ -60,6 +61,7 @@ static int parse_args(int argc, char **argv, bench_params *p) {
         {"--ops", offsetof(bench_params, ops)},   {"--ws", offsetof(bench_params, ws)},
         {"--seed", offsetof(bench_params, seed)}, {"--min", offsetof(bench_params, min)},
         {"--max", offsetof(bench_params, max)},   {"--threads", offsetof(bench_params, threads)},
+        {"--seconds", offsetof(bench_params, seconds)},
     };
     const size_t nflags = sizeof flags / sizeof flags[0];
     for (int i = 1; i < argc; i++) {
@@ -89,6 +91,10 @@ static int parse_args(int argc, char **argv, bench_params *p) {
     else if (p->threads == 0 || p->threads > 1024) bad = "--threads must be in [1, 1024]";
     else if (p->threads != 1 && !BENCH_WORKLOAD.multithreaded)
         bad = "this workload is single-threaded: --threads must be 1";
+    else if (p->seconds && !BENCH_WORKLOAD.timed)
+        bad = "this workload runs --ops operations; --seconds is for timed workloads (soak)";
+    else if (p->seconds > 24 * 3600)
+        bad = "--seconds must be at most 86400";
     if (bad) {
         fprintf(stderr, "%s: %s\n", BENCH_WORKLOAD.name, bad);
         return -1;

@@ -16,6 +16,7 @@ typedef struct {
     uint64_t min;     /* smallest request, bytes */
     uint64_t max;     /* largest request, bytes */
     uint64_t threads; /* worker threads (single-threaded workloads accept only 1) */
+    uint64_t seconds; /* run for this long instead of --ops (0: --ops); timed workloads only */
 } bench_params;
 
 /* What run() measured. */
@@ -30,6 +31,7 @@ typedef struct {
     const char *doc;        /* one line for --help */
     bench_params defaults;
     int multithreaded;      /* 0: --threads must be 1 */
+    int timed;              /* 1: accepts --seconds (and prints PROGRESS lines) */
     /* Runs the workload. Failures (malloc returning NULL) call bench_die(). */
     void (*run)(const bench_params *p, bench_result *r);
 } bench_workload;

@@ -37,16 +37,21 @@ HAK_API int hak_trim(size_t pad);
 /* The profile this library was built with: "fast", "balanced", "safe" or "observe". */
 HAK_API const char* hak_profile(void);
 
-/* Statistics. Per-class counters count only in the observe profile (zero elsewhere); memory and
- * system-call figures are kept in every profile. */
+/* Statistics. Per-class traffic counters (allocs, frees, remote frees, refills, flushes, bytes in
+ * use) count only in the observe profile (zero elsewhere; a thread's counts are merged when it
+ * flushes its cache, exits, or calls hak_stats_get itself); slabs, memory and system-call figures
+ * are kept in every profile. */
 #define HAK_STATS_CLASSES 52
 
 typedef struct hak_class_stats {
   uint64_t block_size;
-  uint64_t allocs;  /* blocks handed out */
-  uint64_t frees;   /* blocks given back */
-  uint64_t refills; /* thread-cache refills from the central lists */
-  uint64_t flushes; /* thread-cache flushes to the central lists */
+  uint64_t allocs;       /* blocks handed out */
+  uint64_t frees;        /* blocks given back */
+  uint64_t refills;      /* thread-cache refills from the central lists */
+  uint64_t flushes;      /* thread-cache flushes to the central lists */
+  uint64_t remote_frees; /* frees by a thread other than the one that allocated the block */
+  uint64_t slabs;        /* slabs of this class live now (every profile) */
+  uint64_t in_use_bytes; /* (allocs - frees) * block_size */
 } hak_class_stats_t;
 
 typedef struct hak_stats {
@@ -57,10 +62,17 @@ typedef struct hak_stats {
   uint64_t large_cached_bytes;  /* freed large mappings kept for reuse */
   uint64_t superslabs;          /* 2 MiB regions mapped now */
   uint64_t slabs;               /* slabs in use now */
-  uint64_t retained_bytes;      /* empty pages kept committed for reuse */
+  uint64_t retained_bytes;      /* empty slab pages kept committed for reuse */
   uint64_t bytes_mapped;        /* everything hakmem has mapped now */
   uint64_t mmap_calls, munmap_calls, madvise_calls;
   uint64_t rss_bytes;           /* the process's resident set now */
+  uint64_t bytes_in_use;        /* small blocks held by the program (observe) + large blocks' mappings */
+  uint64_t free_block_bytes;    /* free blocks kept in slabs not yet purged, transfer caches, spare slabs */
+  uint64_t retained_total_bytes; /* retained_bytes + free_block_bytes + large_cached_bytes */
+  uint64_t release_budget;      /* what the policy may keep now (SIZE_MAX: SPEED) */
+  uint64_t release_sweeps;      /* sweeps the background sweeper made (BALANCED) */
+  uint32_t release_policy;      /* 0 LEAN, 1 BALANCED, 2 SPEED */
+  uint32_t reserved;
 } hak_stats_t;
 
 /* Fills *out (the calling thread's cached counters are merged first). */

@@ -194,9 +194,12 @@ void hak_stats_print(FILE* out) {
   hak_stats_write(&s, out);
 }
 
-/* HAKMEM_STATS=1: the report at exit. */
+/* HAKMEM_STATS=1: the report at exit, on the descriptor the stats box duplicated from stderr. */
 __attribute__((destructor)) static void stats_at_exit(void) {
-  if (HAK_CFG_ENV_TUNING && hak_env()->stats_at_exit) hak_stats_print(stderr);
+  if (!HAK_CFG_ENV_TUNING || !hak_env()->stats_at_exit) return;
+  hak_stats_t s;
+  hak_stats_get(&s);
+  hak_stats_report_at_exit(&s);
 }
 
 #ifdef HAK_OVERRIDE

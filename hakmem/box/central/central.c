@@ -3,23 +3,116 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "hakmem/box/os/os.h"
+#include "hakmem/box/release/release.h"
 #include "hakmem/box/report/report.h"
 
 #define TRANSFER_MAX 256
-
+#define TOUCHED_MAX 64 /* slabs a flush remembers for LEAN's purge */
 typedef struct central_class {
   pthread_mutex_t lock;
-  hak_slab_t* partial; /* slabs with free or uncarved blocks */
-  hak_slab_t* spare;   /* one empty slab kept for reuse */
+  hak_slab_t* partial; /* slabs with free, purged or uncarved blocks */
+  hak_slab_t* spare;   /* one empty slab kept for reuse (not under LEAN) */
   unsigned ntransfer;
+  uint64_t refills;       /* refill calls: activity, for the sweeper */
+  uint64_t marked_refills; /* refills when the sweeper last looked */
+  uint64_t dirty;         /* sum of the slabs' dirty counts */
+  int64_t retained;       /* bytes reported to the release box: transfer + dirty + spare */
   void* transfer[TRANSFER_MAX];
 } __attribute__((aligned(64))) central_class_t;
 
 static central_class_t g_central[HAK_NCLASSES];
 
+/* ---- the purge state of a slab (superslab header, under the class lock) ----------------------- */
+
+static unsigned head_of(hak_slab_t* s) { return hak_slab_index(s); }
+
+static int page_purged(hak_superslab_t* ss, unsigned h, unsigned q) {
+  return ss->purged[h + q / HAK_OS_PAGES_PER_PAGE] >> (q % HAK_OS_PAGES_PER_PAGE) & 1;
+}
+
+static void set_page_purged(hak_superslab_t* ss, unsigned h, unsigned q, int on) {
+  uint16_t bit = (uint16_t)(1u << (q % HAK_OS_PAGES_PER_PAGE));
+  uint16_t* w = &ss->purged[h + q / HAK_OS_PAGES_PER_PAGE];
+  *w = on ? (uint16_t)(*w | bit) : (uint16_t)(*w & ~bit);
+}
+
+static uint32_t block_index(const hak_slab_t* s, unsigned cls, const void* p) {
+  return hak_class_block_index(cls, (size_t)((const uint8_t*)p - s->start));
+}
+
+static void dirty_add(central_class_t* c, hak_superslab_t* ss, unsigned h, int delta) {
+  if (delta < 0 && (unsigned)-delta > ss->dirty[h]) delta = -(int)ss->dirty[h];
+  ss->dirty[h] = (uint16_t)(ss->dirty[h] + delta);
+  c->dirty += (uint64_t)(int64_t)delta;
+}
+
+/* Puts back on the free list the blocks that start in purged OS page q (all free: invariant I),
+ * and clears q: it is about to be touched. */
+static void unpurge_page(central_class_t* c, hak_slab_t* s, unsigned q) {
+  hak_superslab_t* ss = hak_ss_of(s);
+  unsigned h = head_of(s);
+  set_page_purged(ss, h, q, 0);
+  ss->npurged[h]--;
+  size_t bs = s->block_size, lo = (size_t)q << HAK_OS_PAGE_SHIFT, hi = lo + HAK_OS_PAGE;
+  int pushed = 0;
+  /* Uncarved blocks are on no list: only carved ones come back. */
+  for (uint32_t i = (uint32_t)((lo + bs - 1) / bs); i < s->carved && (size_t)i * bs < hi; i++) {
+    void* b = s->start + (size_t)i * bs;
+    *(void**)b = s->free_list;
+    s->free_list = b;
+    ss->offlist[h]--;
+    pushed++;
+  }
+  dirty_add(c, ss, h, pushed); /* resident again once their links are written */
+}
+
+/* A block is being handed out: its OS pages must not stay marked purged (invariant II). */
+static void unpurge_block(central_class_t* c, hak_slab_t* s, size_t off) {
+  unsigned q0 = (unsigned)(off >> HAK_OS_PAGE_SHIFT), q1 = (unsigned)((off + s->block_size - 1) >> HAK_OS_PAGE_SHIFT);
+  hak_superslab_t* ss = hak_ss_of(s);
+  unsigned h = head_of(s);
+  for (unsigned q = q0; q <= q1; q++)
+    if (page_purged(ss, h, q)) unpurge_page(c, s, q);
+}
+
+/* Forgets the purge state of a slab that became empty. */
+static void reset_purge(central_class_t* c, hak_slab_t* s) {
+  hak_superslab_t* ss = hak_ss_of(s);
+  unsigned h = head_of(s);
+  dirty_add(c, ss, h, -(int)ss->dirty[h]);
+  ss->offlist[h] = 0;
+  ss->npurged[h] = 0;
+  for (unsigned i = 0; i < s->npages; i++) ss->purged[h + i] = 0;
+}
+
+/* ---- lists and accounting --------------------------------------------------------------------- */
+
 static unsigned transfer_limit(unsigned cls) {
+  if (hak_release_eager()) return 0; /* LEAN: blocks go straight back to their slabs */
   unsigned limit = 4u * hak_class_info[cls].cache_cap;
   return limit < TRANSFER_MAX ? limit : TRANSFER_MAX;
+}
+
+static size_t slab_bytes(const hak_slab_t* s) { return (size_t)s->npages * HAK_PAGE_SIZE; }
+
+/* LEAN purges a slab a flush touched once this many bytes were freed into it since its last purge
+ * (a purge walks the slab's free list: not at every block), and at every touch once at most a
+ * quarter of it is in use, so that a slab kept by a few cached blocks keeps only their pages. */
+#define LEAN_PURGE_BYTES ((size_t)16 << 10)
+
+static int lean_purge_due(hak_slab_t* s) {
+  size_t dirty = (size_t)hak_ss_of(s)->dirty[head_of(s)] * s->block_size;
+  return dirty >= LEAN_PURGE_BYTES || (dirty && (size_t)s->used * s->block_size * 4 <= slab_bytes(s));
+}
+
+
+/* Reports the class's retained bytes (transfer cache, dirty free blocks, spare) to the release box. */
+static void account(central_class_t* c, unsigned cls) {
+  size_t bs = hak_class_size(cls);
+  int64_t now = (int64_t)((c->ntransfer + c->dirty) * bs + (c->spare ? slab_bytes(c->spare) : 0));
+  hak_release_retained_add(HAK_RETAINED_BLOCKS, now - c->retained);
+  c->retained = now;
 }
 
 static void list_push(central_class_t* c, hak_slab_t* s) {
@@ -45,27 +138,169 @@ static int link_valid(const hak_slab_t* s, const void* next) {
   return off < (size_t)s->capacity * s->block_size && off % s->block_size == 0;
 }
 
-/* Pops up to n blocks from one slab. */
-static unsigned slab_take(hak_slab_t* s, unsigned cls, void** out, unsigned n) {
+/* Pops up to n blocks from one slab: its free list, then fresh blocks, then purged ones. */
+static unsigned slab_take(central_class_t* c, hak_slab_t* s, unsigned cls, void** out, unsigned n) {
+  hak_superslab_t* ss = hak_ss_of(s);
+  unsigned h = head_of(s);
   unsigned got = 0;
-  while (got < n && s->free_list) {
-    void* p = s->free_list;
-    void* next = *(void**)p;
-    if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!link_valid(s, next))) {
-      hak_report_error(HAK_ERR_FREE_LIST_CORRUPT, p, "malloc", (int)cls, s->block_size);
-      next = NULL; /* report mode: drop the rest of the list (leaked, never handed out) */
+  for (;;) {
+    while (got < n && s->free_list) {
+      void* p = s->free_list;
+      void* next = *(void**)p;
+      if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!link_valid(s, next))) {
+        hak_report_error(HAK_ERR_FREE_LIST_CORRUPT, p, "malloc", (int)cls, s->block_size);
+        next = NULL; /* report mode: drop the rest of the list (leaked, never handed out) */
+      }
+      s->free_list = next;
+      if (ss->dirty[h]) dirty_add(c, ss, h, -1);
+      if (HAK_UNLIKELY(ss->npurged[h])) unpurge_block(c, s, (size_t)((uint8_t*)p - s->start));
+      out[got++] = p;
     }
-    s->free_list = next;
-    out[got++] = p;
+    while (got < n && s->carved < s->capacity) {
+      size_t off = (size_t)s->carved * s->block_size;
+      if (HAK_UNLIKELY(ss->npurged[h])) unpurge_block(c, s, off);
+      s->carved++;
+      out[got++] = s->start + off;
+    }
+    if (got == n || !ss->offlist[h]) break;
+    /* Only purged blocks are left: bring back the first purged OS page where a carved block starts. */
+    size_t bs = s->block_size;
+    unsigned nq = (unsigned)(((size_t)s->carved * bs + HAK_OS_PAGE - 1) >> HAK_OS_PAGE_SHIFT), q = 0;
+    for (; q < nq; q++) {
+      size_t lo = (size_t)q << HAK_OS_PAGE_SHIFT;
+      uint32_t first = (uint32_t)((lo + bs - 1) / bs);
+      if (page_purged(ss, h, q) && first < s->carved && (size_t)first * bs < lo + HAK_OS_PAGE) break;
+    }
+    if (q == nq) { /* cannot happen (invariant I); never loop on it */
+      ss->offlist[h] = 0;
+      break;
+    }
+    unpurge_page(c, s, q);
   }
-  while (got < n && s->carved < s->capacity) out[got++] = s->start + (size_t)s->carved++ * s->block_size;
   s->used += got;
   return got;
 }
 
+/* Whether every block in [first, last] is free: uncarved, or marked in bits. */
+static int all_free(const uint64_t* bits, uint32_t first, uint32_t last, uint32_t carved) {
+  if (last >= carved) {
+    if (first >= carved) return 1;
+    last = carved - 1;
+  }
+  for (uint32_t i = first; i <= last; i++) {
+    if ((i & 63) == 0 && i + 63 <= last) {
+      if (bits[i >> 6] != ~0ull) return 0;
+      i += 63;
+      continue;
+    }
+    if (!(bits[i >> 6] >> (i & 63) & 1)) return 0;
+  }
+  return 1;
+}
+
+/* Decommits the OS pages of a live slab that only free blocks overlap; the free blocks that start
+ * in them leave the free list (their links would be lost) and are counted in offlist. Invariants:
+ *   I   a carved block that starts in a purged page is free and off the list; every other free
+ *       carved block is on the list;
+ *   II  only free blocks overlap a purged page (handing out a block un-purges its pages).
+ * A list that does not look sound (a link out of the slab, a cycle) is left alone. */
+static void purge(central_class_t* c, hak_slab_t* s, unsigned cls) {
+  hak_superslab_t* ss = hak_ss_of(s);
+  unsigned h = head_of(s);
+  const uint32_t bs = s->block_size, cap = s->capacity, carved = s->carved;
+  uint64_t bits[HAK_MAX_SLAB_BLOCKS / 64];
+  memset(bits, 0, ((cap + 63) / 64) * sizeof bits[0]);
+  uint32_t listed = 0;
+  if (!link_valid(s, s->free_list)) return;
+  for (void* p = s->free_list; p; p = *(void**)p) {
+    if (!link_valid(s, *(void**)p) || ++listed > cap) return;
+    uint32_t i = block_index(s, cls, p);
+    bits[i >> 6] |= 1ull << (i & 63);
+  }
+  const unsigned nq = (unsigned)(((size_t)cap * bs + HAK_OS_PAGE - 1) >> HAK_OS_PAGE_SHIFT);
+  /* Offlisted blocks are free too. */
+  for (unsigned q = 0; q < nq; q++) {
+    if (!page_purged(ss, h, q)) continue;
+    size_t lo = (size_t)q << HAK_OS_PAGE_SHIFT;
+    for (uint32_t i = (uint32_t)((lo + bs - 1) / bs); i < carved && (size_t)i * bs < lo + HAK_OS_PAGE; i++)
+      bits[i >> 6] |= 1ull << (i & 63);
+  }
+  size_t end = (size_t)cap * bs;
+  unsigned newly = 0;
+  uint16_t added[HAK_SS_PAGES] = {0};
+  for (unsigned q = 0; q < nq; q++) {
+    if (page_purged(ss, h, q)) continue;
+    size_t lo = (size_t)q << HAK_OS_PAGE_SHIFT, hi = lo + HAK_OS_PAGE < end ? lo + HAK_OS_PAGE : end;
+    if (!all_free(bits, (uint32_t)(lo / bs), (uint32_t)((hi - 1) / bs), carved)) continue;
+    set_page_purged(ss, h, q, 1);
+    added[q / HAK_OS_PAGES_PER_PAGE] |= (uint16_t)(1u << (q % HAK_OS_PAGES_PER_PAGE));
+    newly++;
+    if (HAK_CFG_CHECK_FREE) /* the poison of the blocks over it is gone: no block keeps a FREED state */
+      for (uint32_t i = (uint32_t)(lo / bs); i <= (uint32_t)((hi - 1) / bs); i++) s->states[i] = HAK_BLOCK_NEVER;
+  }
+  dirty_add(c, ss, h, -(int)ss->dirty[h]);
+  if (!newly) return;
+  ss->npurged[h] = (uint16_t)(ss->npurged[h] + newly);
+  /* Listed blocks that start in a purged page leave the list before their pages go. */
+  void** link = &s->free_list;
+  while (*link) {
+    void* p = *link;
+    if (page_purged(ss, h, (unsigned)(((uint8_t*)p - s->start) >> HAK_OS_PAGE_SHIFT))) {
+      *link = *(void**)p;
+      ss->offlist[h]++;
+    } else {
+      link = (void**)p;
+    }
+  }
+  /* Decommit the newly purged pages in runs (pages purged before are already decommitted). */
+#define ADDED(q) (added[(q) / HAK_OS_PAGES_PER_PAGE] >> ((q) % HAK_OS_PAGES_PER_PAGE) & 1)
+  for (unsigned q = 0; q < nq;) {
+    if (!ADDED(q)) {
+      q++;
+      continue;
+    }
+    unsigned r = q;
+    while (r < nq && ADDED(r)) r++;
+    hak_os_decommit(s->start + ((size_t)q << HAK_OS_PAGE_SHIFT), (size_t)(r - q) << HAK_OS_PAGE_SHIFT);
+    q = r;
+  }
+#undef ADDED
+}
+
+/* Returns one block to its slab s (class lock held); returns 1 when the slab became empty and went
+ * to the spare or back to the superslab box. */
+static int slab_put(central_class_t* c, hak_slab_t* s, void* p) {
+  hak_superslab_t* ss = hak_ss_of(s);
+  unsigned h = head_of(s);
+  *(void**)p = s->free_list;
+  s->free_list = p;
+  s->used--;
+  dirty_add(c, ss, h, 1);
+  if (s->used == 0) {
+    /* Empty: forget the carving so the pages are not touched again, keep one spare per class. */
+    if (s->listed) list_remove(c, s);
+    s->free_list = NULL;
+    s->carved = 0;
+    reset_purge(c, s);
+    /* Carved anew later: no block keeps a FREED state (its poison may be gone with the pages). */
+    if (HAK_CFG_CHECK_FREE) memset(s->states, HAK_BLOCK_NEVER, s->capacity);
+    if (!c->spare && !hak_release_eager() && hak_release_keep(slab_bytes(s))) {
+      c->spare = s;
+    } else {
+      hak_ss_slab_free(s);
+    }
+    return 1;
+  }
+  if (!s->listed) list_push(c, s);
+  return 0;
+}
+
+static hak_slab_t* slab_of(void* p) { return hak_slab_head(hak_page_of((uintptr_t)p)); }
+
 unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
   central_class_t* c = &g_central[cls];
   pthread_mutex_lock(&c->lock);
+  c->refills++;
   unsigned got = n < c->ntransfer ? n : c->ntransfer;
   c->ntransfer -= got;
   memcpy(out, &c->transfer[c->ntransfer], got * sizeof(void*));
@@ -77,54 +312,112 @@ unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
       if (!s) break;
       list_push(c, s);
     }
-    got += slab_take(s, cls, out + got, n - got);
-    if (!s->free_list && s->carved == s->capacity) list_remove(c, s);
+    got += slab_take(c, s, cls, out + got, n - got);
+    if (!s->free_list && s->carved == s->capacity && !hak_ss_of(s)->offlist[head_of(s)]) list_remove(c, s);
   }
+  account(c, cls);
   pthread_mutex_unlock(&c->lock);
+  hak_release_in_use_add((int64_t)got * (int64_t)hak_class_size(cls));
   return got;
 }
 
-/* Returns one block to its slab (class lock held). */
-static void slab_put(central_class_t* c, void* p) {
-  hak_slab_t* s = hak_slab_head(hak_page_of((uintptr_t)p));
-  *(void**)p = s->free_list;
-  s->free_list = p;
-  s->used--;
-  if (s->used == 0) {
-    /* Empty: forget the carving so the pages are not touched again, keep one spare per class. */
-    if (s->listed) list_remove(c, s);
-    s->free_list = NULL;
-    s->carved = 0;
-    /* Carved anew later: no block keeps a FREED state (its poison may be gone with the pages). */
-    if (HAK_CFG_CHECK_FREE) memset(s->states, HAK_BLOCK_NEVER, s->capacity);
-    if (!c->spare) {
-      c->spare = s;
-    } else {
-      hak_ss_slab_free(s);
-    }
-  } else if (!s->listed) {
-    list_push(c, s);
+/* Purges the class's dirty partial slabs. */
+static void purge_class(central_class_t* c, unsigned cls) {
+  if (!c->dirty) return;
+  for (hak_slab_t* s = c->partial; s; s = s->next)
+    if (hak_ss_of(s)->dirty[head_of(s)]) purge(c, s, cls);
+}
+
+/* Returns the transfer cache's blocks to their slabs. */
+static void drain_transfer(central_class_t* c) {
+  while (c->ntransfer) {
+    void* p = c->transfer[--c->ntransfer];
+    slab_put(c, slab_of(p), p);
   }
 }
 
 void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
   central_class_t* c = &g_central[cls];
+  int eager = hak_release_eager();
+  hak_slab_t* touched[TOUCHED_MAX];
+  unsigned ntouched = 0;
   pthread_mutex_lock(&c->lock);
-  unsigned room = transfer_limit(cls) - c->ntransfer;
+  unsigned limit = transfer_limit(cls);
+  unsigned room = c->ntransfer < limit ? limit - c->ntransfer : 0;
   unsigned k = n < room ? n : room;
   memcpy(&c->transfer[c->ntransfer], blocks, k * sizeof(void*));
   c->ntransfer += k;
-  for (unsigned i = k; i < n; i++) slab_put(c, blocks[i]);
+  if (eager) drain_transfer(c); /* the policy was set after some blocks were cached */
+  for (unsigned i = k; i < n; i++) {
+    hak_slab_t* s = slab_of(blocks[i]);
+    unsigned t = 0;
+    while (t < ntouched && touched[t] != s) t++;
+    if (slab_put(c, s, blocks[i])) {
+      /* Gone (spare or superslab, maybe another class's by now): forget it. */
+      if (t < ntouched) touched[t] = touched[--ntouched];
+      continue;
+    }
+    /* LEAN: the slabs this flush touched are purged below. */
+    if (!eager || t < ntouched) continue;
+    if (ntouched == TOUCHED_MAX) {
+      for (t = 0; t < ntouched; t++)
+        if (lean_purge_due(touched[t])) purge(c, touched[t], cls);
+      ntouched = 0;
+    }
+    touched[ntouched++] = s;
+  }
+  for (unsigned t = 0; t < ntouched; t++) {
+    hak_slab_t* s = touched[t];
+    if (lean_purge_due(s)) purge(c, s, cls);
+  }
+  account(c, cls);
   pthread_mutex_unlock(&c->lock);
+  hak_release_in_use_add(-(int64_t)n * (int64_t)hak_class_size(cls));
+  hak_release_after_free();
+}
+
+/* Everything the class keeps without a program's block: transfer cache, spare, free pages. */
+static void release_class(central_class_t* c, unsigned cls) {
+  drain_transfer(c);
+  if (c->spare) hak_ss_slab_free(c->spare);
+  c->spare = NULL;
+  purge_class(c, cls);
+  account(c, cls);
 }
 
 void hak_central_drain(void) {
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
     central_class_t* c = &g_central[cls];
     pthread_mutex_lock(&c->lock);
-    while (c->ntransfer) slab_put(c, c->transfer[--c->ntransfer]);
-    if (c->spare) hak_ss_slab_free(c->spare);
-    c->spare = NULL;
+    release_class(c, cls);
+    pthread_mutex_unlock(&c->lock);
+  }
+}
+
+void hak_central_mark_idle(void) {
+  for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
+    central_class_t* c = &g_central[cls];
+    pthread_mutex_lock(&c->lock);
+    c->marked_refills = c->refills;
+    pthread_mutex_unlock(&c->lock);
+  }
+}
+
+void hak_central_release(void) {
+  /* Classes with no refill since the mark give back everything they keep. */
+  for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
+    central_class_t* c = &g_central[cls];
+    pthread_mutex_lock(&c->lock);
+    if (c->refills == c->marked_refills) release_class(c, cls);
+    pthread_mutex_unlock(&c->lock);
+  }
+  /* Still over the budget: the busy classes purge their free pages too (they keep their transfer
+   * caches and spares, which they are using). */
+  for (unsigned cls = 0; cls < HAK_NCLASSES && hak_release_retained() > hak_release_budget(); cls++) {
+    central_class_t* c = &g_central[cls];
+    pthread_mutex_lock(&c->lock);
+    purge_class(c, cls);
+    account(c, cls);
     pthread_mutex_unlock(&c->lock);
   }
 }

@@ -87,7 +87,7 @@ static HAK_NOINLINE HAK_COLD void* alloc_another(unsigned cls) { return hak_fron
 /* A block leaving the thread cache for the program. */
 HAK_INLINE void* handed_out(void* p, unsigned cls) {
   if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls))) return alloc_another(cls);
-  if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
+  if (HAK_CFG_STATS) hak_stats_count_alloc(&hak_tc.stats[0], p, cls);
   return p;
 }
 

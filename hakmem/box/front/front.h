@@ -71,7 +71,7 @@ HAK_INLINE void* hak_front_malloc(size_t size) {
   if (HAK_LIKELY(top != hak_tc.base[cls])) {
     void* p = *--top;
     hak_tc.top[cls] = top;
-    if (HAK_CFG_STATS) hak_tc.stats[0].allocs[cls]++;
+    if (HAK_CFG_STATS) hak_stats_count_alloc(&hak_tc.stats[0], p, cls);
     return p;
   }
   return hak_front_malloc_slow(size);
@@ -86,7 +86,7 @@ HAK_INLINE void hak_front_free_named(void* p, const char* func) {
       hak_front_safe_free(p, page, func);
       return;
     }
-    if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_tc.stats[0].frees[cls]++;
+    if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, cls);
     void** top = hak_tc.top[cls];
     if (HAK_LIKELY(top != hak_tc.end[cls])) {
       *top = p;

@@ -36,6 +36,7 @@ static hak_large_t* cache_take(size_t need) {
   *best = h->next;
   g_cached--;
   g_cached_bytes -= h->map_size;
+  hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->map_size);
   return h;
 }
 
@@ -77,6 +78,7 @@ void* hak_large_alloc(size_t size, size_t align, int zero) {
   __atomic_store_n(&h->magic, HAK_LARGE_LIVE, __ATOMIC_RELEASE);
   __atomic_fetch_add(&g_live_blocks, 1, __ATOMIC_RELAXED);
   __atomic_fetch_add(&g_live_bytes, h->map_size, __ATOMIC_RELAXED);
+  hak_release_in_use_add((int64_t)h->map_size);
   return h->user;
 }
 
@@ -95,17 +97,20 @@ static void unmap(hak_large_t* h) {
 void hak_large_free(hak_large_t* h) {
   __atomic_fetch_sub(&g_live_blocks, 1, __ATOMIC_RELAXED);
   __atomic_fetch_sub(&g_live_bytes, h->map_size, __ATOMIC_RELAXED);
+  hak_release_in_use_add(-(int64_t)h->map_size);
   h->magic = HAK_LARGE_FREED;
   pthread_mutex_lock(&g_lock);
-  if (g_cached < CACHE_MAX && hak_release_keep_region(0, g_cached_bytes + h->map_size)) {
+  if (g_cached < CACHE_MAX && hak_release_keep_region(0, h->map_size)) {
     h->next = g_cache;
     g_cache = h;
     g_cached++;
     g_cached_bytes += h->map_size;
+    hak_release_retained_add(HAK_RETAINED_LARGE, (int64_t)h->map_size);
     h = NULL;
   }
   pthread_mutex_unlock(&g_lock);
   if (h) unmap(h);
+  else hak_release_after_free();
 }
 
 int hak_large_resize(hak_large_t* h, size_t size) {
@@ -118,12 +123,33 @@ void hak_large_trim(void) {
   hak_large_t* list = g_cache;
   g_cache = NULL;
   g_cached = 0;
+  hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)g_cached_bytes);
   g_cached_bytes = 0;
   pthread_mutex_unlock(&g_lock);
   while (list) {
     hak_large_t* next = list->next;
     unmap(list);
     list = next;
+  }
+}
+
+void hak_large_release(void) {
+  for (;;) {
+    pthread_mutex_lock(&g_lock);
+    hak_large_t* h = NULL;
+    if (g_cache && hak_release_retained() > hak_release_budget()) {
+      /* The oldest mapping goes first. */
+      hak_large_t** link = &g_cache;
+      while ((*link)->next) link = &(*link)->next;
+      h = *link;
+      *link = NULL;
+      g_cached--;
+      g_cached_bytes -= h->map_size;
+      hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->map_size);
+    }
+    pthread_mutex_unlock(&g_lock);
+    if (!h) return;
+    unmap(h);
   }
 }
 

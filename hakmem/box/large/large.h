@@ -36,6 +36,8 @@ HAK_HIDDEN void hak_large_free(hak_large_t* h);
 HAK_HIDDEN int hak_large_resize(hak_large_t* h, size_t size);
 /* Unmaps every cached mapping (malloc_trim). */
 HAK_HIDDEN void hak_large_trim(void);
+/* The sweeper: unmaps cached mappings, oldest first, while the release budget is exceeded. */
+HAK_HIDDEN void hak_large_release(void);
 
 typedef struct hak_large_counters {
   uint64_t live_blocks, live_bytes, cached_maps, cached_bytes;

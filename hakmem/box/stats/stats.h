@@ -1,13 +1,20 @@
 /* stats box: counters and the report. Per-class counters exist only in the observe profile: the
- * front box counts in its thread-local cache and merges here when a thread flushes or exits, so
- * the fast path never touches a shared line. Memory and system-call figures come from the os,
- * superslab and large boxes in every profile. */
+ * front box counts in its thread-local cache (hak_stats_count_alloc / _free) and merges here when a
+ * thread flushes or exits, so the fast path never touches a shared line. A remote free is a free by
+ * a thread other than the one that allocated the block: observe keeps, per block, the tag of the
+ * thread that allocated it (two bytes in the SuperSlab header; tags are exact for the first 65535
+ * threads, then wrap). Slab counts, memory and system-call figures come from the central,
+ * superslab, large, release and os boxes in every profile. The HAKMEM_STATS=1 report at exit is
+ * written to a duplicate of stderr taken at initialisation, so a program that closes stderr before
+ * it exits (coreutils do) still gets it. */
 #ifndef HAKMEM_BOX_STATS_H
 #define HAKMEM_BOX_STATS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hakmem/box/size_class/size_class.h"
+#include "hakmem/box/superslab/superslab.h"
 #include "hakmem/config/profile.h"
 #include "hakmem/include/hakmem.h"
 
@@ -16,14 +23,42 @@ _Static_assert(HAK_STATS_CLASSES == HAK_NCLASSES, "the public stats struct has o
 typedef struct hak_thread_stats {
   uint64_t allocs[HAK_NCLASSES];
   uint64_t frees[HAK_NCLASSES];
+  uint64_t remote_frees[HAK_NCLASSES];
   uint64_t refills[HAK_NCLASSES];
   uint64_t flushes[HAK_NCLASSES];
+  uint16_t tag; /* this thread's owner tag, given at its first count */
 } hak_thread_stats_t;
+
+/* A new thread tag (never 0). */
+HAK_HIDDEN uint16_t hak_stats_new_tag(void);
+
+/* The owner tag of the block p of class cls (observe: slab->states holds uint16_t tags). */
+HAK_INLINE uint16_t* hak_stats_tag_of(void* p, unsigned cls) {
+  hak_slab_t* s = hak_slab_head(hak_page_of((uintptr_t)p));
+  return (uint16_t*)(void*)s->states + hak_class_block_index(cls, (size_t)((uint8_t*)p - s->start));
+}
+
+/* Observe only (callers test HAK_CFG_STATS): one block of class cls handed out / given back. */
+HAK_INLINE void hak_stats_count_alloc(hak_thread_stats_t* t, void* p, unsigned cls) {
+  if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
+  t->allocs[cls]++;
+  *hak_stats_tag_of(p, cls) = t->tag;
+}
+
+HAK_INLINE void hak_stats_count_free(hak_thread_stats_t* t, void* p, unsigned cls) {
+  if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
+  t->frees[cls]++;
+  if (*hak_stats_tag_of(p, cls) != t->tag) t->remote_frees[cls]++;
+}
 
 /* Adds a thread's counters to the process totals and zeroes them. */
 HAK_HIDDEN void hak_stats_merge_thread(hak_thread_stats_t* t);
 /* Process totals (per-class counters merged so far) and the memory figures. */
 HAK_HIDDEN void hak_stats_collect(hak_stats_t* out);
-HAK_HIDDEN void hak_stats_write(hak_stats_t* s, FILE* out);
+HAK_HIDDEN void hak_stats_write(const hak_stats_t* s, FILE* out);
+/* HAKMEM_STATS=1: keeps a duplicate of stderr (close-on-exec) for the report at exit. */
+HAK_HIDDEN void hak_stats_report_open(void);
+/* Writes the report to that descriptor (to stderr if none was opened). */
+HAK_HIDDEN void hak_stats_report_at_exit(const hak_stats_t* s);
 
 #endif

@@ -13,15 +13,23 @@
 
 _Static_assert(sizeof(hak_superslab_t) <= HAK_PAGE_SIZE, "header fits in the first page");
 _Static_assert(HAK_PAGE_SIZE % HAK_SLAB_ALIGN == 0, "slabs start as aligned as size_class promises");
-_Static_assert(!HAK_CFG_CHECK_FREE ||
-                   HAK_PAGE_SIZE + HAK_SS_PAGES * HAK_MAX_SLAB_BLOCKS <= HAK_SS_HEADER_PAGES * HAK_PAGE_SIZE,
-               "state bytes fit in the header pages");
+_Static_assert(HAK_PAGE_SIZE + HAK_SS_PAGES * HAK_MAX_SLAB_BLOCKS * HAK_SS_BLOCK_BYTES <=
+                   HAK_SS_HEADER_PAGES * HAK_PAGE_SIZE,
+               "per-block bytes fit in the header pages");
+_Static_assert(HAK_OS_PAGES_PER_PAGE == 16, "purged[] has one bit per OS page");
 
 uint8_t hak_region_map[HAK_REGISTRY_SIZE];
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static hak_superslab_t* g_list; /* every SuperSlab, newest first */
 static uint64_t g_superslabs, g_slabs, g_retained, g_empty_superslabs;
+static uint64_t g_class_slabs[HAK_NCLASSES];
+
+/* g_retained changes under g_lock; the release box sees the same deltas. */
+static void retained_add(int64_t delta) {
+  g_retained += (uint64_t)delta;
+  hak_release_retained_add(HAK_RETAINED_PAGES, delta);
+}
 
 void hak_registry_set(uintptr_t base, size_t size, unsigned kind, unsigned tail_kind) {
   size_t first = base >> HAK_SS_SHIFT, n = size >> HAK_SS_SHIFT;
@@ -53,7 +61,7 @@ static void ss_unmap(hak_superslab_t* ss) {
   hak_superslab_t** link = &g_list;
   while (*link != ss) link = &(*link)->next;
   *link = ss->next;
-  g_retained -= pages_bytes(ss->committed);
+  retained_add(-(int64_t)pages_bytes(ss->committed));
   g_superslabs--;
   g_empty_superslabs--;
   hak_registry_set((uintptr_t)ss, HAK_SS_SIZE, HAK_REGION_NONE, HAK_REGION_NONE);
@@ -91,9 +99,10 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   uint32_t mask = run_mask((unsigned)first, n);
   if (ss->free_pages == USABLE_PAGES) g_empty_superslabs--;
   ss->free_pages &= ~mask;
-  g_retained -= pages_bytes(ss->committed & mask);
+  retained_add(-(int64_t)pages_bytes(ss->committed & mask));
   ss->committed &= ~mask;
   g_slabs++;
+  g_class_slabs[cls]++;
   pthread_mutex_unlock(&g_lock);
 
   hak_slab_t* slab = &ss->pages[first];
@@ -107,8 +116,14 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   slab->free_list = NULL;
   slab->prev = slab->next = NULL;
   slab->start = (uint8_t*)ss + (size_t)first * HAK_PAGE_SIZE;
-  slab->states = HAK_CFG_CHECK_FREE ? (uint8_t*)ss + HAK_PAGE_SIZE + (size_t)first * HAK_MAX_SLAB_BLOCKS : NULL;
+  slab->states = HAK_SS_BLOCK_BYTES ? (uint8_t*)ss + HAK_PAGE_SIZE +
+                                          (size_t)first * HAK_MAX_SLAB_BLOCKS * HAK_SS_BLOCK_BYTES
+                                    : NULL;
   if (HAK_CFG_CHECK_FREE) memset(slab->states, HAK_BLOCK_NEVER, info->blocks);
+  ss->offlist[first] = 0;
+  ss->dirty[first] = 0;
+  ss->npurged[first] = 0;
+  for (unsigned i = 0; i < n; i++) ss->purged[first + i] = 0;
   for (unsigned i = 0; i < n; i++) {
     ss->pages[first + i].head = (uint8_t)first;
     /* The class byte is what free() trusts: publish it last. */
@@ -121,6 +136,7 @@ void hak_ss_slab_free(hak_slab_t* slab) {
   hak_superslab_t* ss = (hak_superslab_t*)((uintptr_t)slab & ~(uintptr_t)(HAK_SS_SIZE - 1));
   unsigned first = (unsigned)(slab - ss->pages), n = slab->npages;
   uint32_t mask = run_mask(first, n);
+  unsigned cls = __atomic_load_n(&slab->cls, __ATOMIC_RELAXED);
   slab->magic = 0;
   for (unsigned i = 0; i < n; i++) {
     __atomic_store_n(&ss->pages[first + i].cls, (uint8_t)HAK_CLASS_NONE, __ATOMIC_RELEASE);
@@ -128,20 +144,33 @@ void hak_ss_slab_free(hak_slab_t* slab) {
   }
   pthread_mutex_lock(&g_lock);
   g_slabs--;
+  if (cls < HAK_NCLASSES) g_class_slabs[cls]--;
   ss->free_pages |= mask;
   size_t bytes = (size_t)n * HAK_PAGE_SIZE;
-  if (hak_release_keep_committed(g_retained + bytes)) {
+  if (hak_release_keep(bytes)) {
     ss->committed |= mask;
-    g_retained += bytes;
+    retained_add((int64_t)bytes);
   } else {
     hak_os_decommit(slab->start, bytes);
   }
   if (ss->free_pages == USABLE_PAGES) {
     g_empty_superslabs++;
-    if (!hak_release_keep_region((unsigned)g_empty_superslabs - 1, (g_empty_superslabs - 1) * HAK_SS_SIZE))
-      ss_unmap(ss);
+    if (!hak_release_keep_region((unsigned)g_empty_superslabs - 1, 0)) ss_unmap(ss);
   }
   pthread_mutex_unlock(&g_lock);
+}
+
+/* Decommits the committed free pages of ss (in runs: one system call each). */
+static void decommit_free_pages(hak_superslab_t* ss) {
+  for (uint32_t m = ss->committed; m;) {
+    unsigned i = (unsigned)__builtin_ctz(m);
+    unsigned len = 0;
+    while (i + len < HAK_SS_PAGES && (m >> (i + len) & 1)) len++;
+    hak_os_decommit((uint8_t*)ss + (size_t)i * HAK_PAGE_SIZE, (size_t)len * HAK_PAGE_SIZE);
+    m &= ~run_mask(i, len);
+  }
+  retained_add(-(int64_t)pages_bytes(ss->committed));
+  ss->committed = 0;
 }
 
 void hak_ss_trim(void) {
@@ -153,15 +182,23 @@ void hak_ss_trim(void) {
       ss_unmap(ss);
       continue;
     }
-    for (uint32_t m = ss->committed; m;) {
-      unsigned i = (unsigned)__builtin_ctz(m);
-      unsigned len = 0;
-      while (i + len < HAK_SS_PAGES && (m >> (i + len) & 1)) len++;
-      hak_os_decommit((uint8_t*)ss + (size_t)i * HAK_PAGE_SIZE, (size_t)len * HAK_PAGE_SIZE);
-      m &= ~run_mask(i, len);
+    decommit_free_pages(ss);
+  }
+  pthread_mutex_unlock(&g_lock);
+}
+
+void hak_ss_release(void) {
+  pthread_mutex_lock(&g_lock);
+  hak_superslab_t* next;
+  unsigned kept_empty = 0;
+  for (hak_superslab_t* ss = g_list; ss; ss = next) {
+    next = ss->next;
+    if (ss->free_pages == USABLE_PAGES && !hak_release_keep_region(kept_empty, 0)) {
+      ss_unmap(ss);
+      continue;
     }
-    g_retained -= pages_bytes(ss->committed);
-    ss->committed = 0;
+    if (ss->free_pages == USABLE_PAGES) kept_empty++;
+    if (ss->committed && hak_release_retained() > hak_release_budget()) decommit_free_pages(ss);
   }
   pthread_mutex_unlock(&g_lock);
 }
@@ -171,6 +208,7 @@ void hak_ss_counters_get(hak_ss_counters_t* out) {
   out->superslabs = g_superslabs;
   out->slabs = g_slabs;
   out->retained_bytes = g_retained;
+  for (unsigned c = 0; c < HAK_NCLASSES; c++) out->class_slabs[c] = g_class_slabs[c];
   pthread_mutex_unlock(&g_lock);
 }
 

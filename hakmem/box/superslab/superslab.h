@@ -6,6 +6,10 @@
  *              page, then (safe profile) one state byte per block of every slab.
  *   page       64 KiB; a slab covers 1..16 contiguous pages. Every page's hak_slab_t carries the
  *              slab's class (the byte free() reads); the head page's entry describes the slab.
+ *   OS page    4 KiB. The central box may decommit the OS pages of a live slab that hold only
+ *              free blocks ("purge"); their state is kept in the header (purged, offlist, dirty).
+ *   block bytes  one per block (safe: its state) or two (observe: the tag of the thread that
+ *              allocated it), in header pages after the first; slab->states points to them.
  *   registry   one byte per 2 MiB of the 47-bit address space (64 MiB of untouched .bss): NONE, a
  *              SuperSlab, or a large region. Readers need no lock; writers hold the box's lock.
  * Invariants: a registered chunk is wholly hakmem's; a page that holds no blocks has class
@@ -26,7 +30,12 @@
 #define HAK_PAGE_SHIFT 16
 #define HAK_PAGE_SIZE ((size_t)1 << HAK_PAGE_SHIFT)
 #define HAK_SS_PAGES 32
-#define HAK_SS_HEADER_PAGES (HAK_CFG_CHECK_FREE ? 3 : 1)
+#define HAK_OS_PAGE_SHIFT 12
+#define HAK_OS_PAGE ((size_t)1 << HAK_OS_PAGE_SHIFT)
+#define HAK_OS_PAGES_PER_PAGE (HAK_PAGE_SIZE / HAK_OS_PAGE) /* 16: one bit each in purged[] */
+/* Bytes per block in the header's per-block array: safe keeps a state, observe an owner tag. */
+#define HAK_SS_BLOCK_BYTES (HAK_CFG_CHECK_FREE ? 1 : HAK_CFG_STATS ? 2 : 0)
+#define HAK_SS_HEADER_PAGES (HAK_CFG_CHECK_FREE ? 3 : HAK_CFG_STATS ? 5 : 1)
 #define HAK_ADDR_BITS 47
 #define HAK_REGISTRY_SIZE ((size_t)1 << (HAK_ADDR_BITS - HAK_SS_SHIFT))
 #define HAK_SLAB_MAGIC 0x51ab51abu
@@ -56,7 +65,7 @@ typedef struct hak_slab {
   struct hak_slab* prev;
   struct hak_slab* next;
   uint8_t* start;  /* first block */
-  uint8_t* states; /* safe profile: one byte per block */
+  uint8_t* states; /* safe: one state byte per block; observe: one uint16_t owner tag per block */
 } hak_slab_t;
 _Static_assert(sizeof(hak_slab_t) == 64, "one cache line per page entry");
 
@@ -66,7 +75,20 @@ typedef struct hak_superslab {
   struct hak_superslab* next;
   uint32_t free_pages; /* bit i: page i holds no slab */
   uint32_t committed;  /* bit i: free page i may still be resident (not decommitted) */
+  /* Purge state of live slabs, owned by the central box (under the class lock); zero for a new slab. */
+  uint16_t purged[HAK_SS_PAGES];  /* bit j: OS page j of this page is decommitted; only free blocks overlap it */
+  uint16_t offlist[HAK_SS_PAGES]; /* head page: free blocks that start in purged OS pages (off the free list) */
+  uint16_t dirty[HAK_SS_PAGES];   /* head page: blocks put on the free list since the last purge */
+  uint16_t npurged[HAK_SS_PAGES]; /* head page: purged OS pages of the slab */
 } hak_superslab_t;
+
+/* The SuperSlab holding an address inside it. */
+HAK_INLINE hak_superslab_t* hak_ss_of(const void* p) {
+  return (hak_superslab_t*)((uintptr_t)p & ~(uintptr_t)(HAK_SS_SIZE - 1));
+}
+
+/* Index of a page entry in its SuperSlab. */
+HAK_INLINE unsigned hak_slab_index(const hak_slab_t* s) { return (unsigned)(s - hak_ss_of(s)->pages); }
 
 extern uint8_t hak_region_map[HAK_REGISTRY_SIZE] HAK_HIDDEN;
 
@@ -99,10 +121,14 @@ typedef struct hak_ss_counters {
   uint64_t superslabs;     /* mapped now */
   uint64_t slabs;          /* live now */
   uint64_t retained_bytes; /* free pages that may still be resident */
+  uint64_t class_slabs[HAK_NCLASSES]; /* live slabs of each class */
 } hak_ss_counters_t;
 HAK_HIDDEN void hak_ss_counters_get(hak_ss_counters_t* out);
 /* Decommits every free page and unmaps every empty SuperSlab (malloc_trim). */
 HAK_HIDDEN void hak_ss_trim(void);
+/* The sweeper: decommits free pages while the retained total exceeds the release budget, and unmaps
+ * the empty SuperSlabs the policy does not keep. */
+HAK_HIDDEN void hak_ss_release(void);
 
 HAK_HIDDEN void hak_ss_fork_prepare(void);
 HAK_HIDDEN void hak_ss_fork_parent(void);

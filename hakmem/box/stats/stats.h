@@ -32,23 +32,32 @@ typedef struct hak_thread_stats {
 /* A new thread tag (never 0). */
 HAK_HIDDEN uint16_t hak_stats_new_tag(void);
 
-/* The owner tag of the block p of class cls (observe: slab->states holds uint16_t tags). */
+/* The owner tag of the block p of class cls (observe: slab->states holds uint16_t tags), or NULL
+ * when p is not in a slab of that class: observe hands out whatever a corrupted free list holds
+ * (undetected outside safe), and the counters must not write through such a pointer. */
 HAK_INLINE uint16_t* hak_stats_tag_of(void* p, unsigned cls) {
-  hak_slab_t* s = hak_slab_head(hak_page_of((uintptr_t)p));
-  return (uint16_t*)(void*)s->states + hak_class_block_index(cls, (size_t)((uint8_t*)p - s->start));
+  uintptr_t a = (uintptr_t)p;
+  if (hak_region_kind(a) != HAK_REGION_SUPERSLAB) return NULL;
+  hak_slab_t* page = hak_page_of(a);
+  if (page->cls != cls) return NULL;
+  hak_slab_t* s = hak_slab_head(page);
+  uint32_t index = hak_class_block_index(cls, (size_t)(a - (uintptr_t)s->start));
+  return index < s->capacity ? (uint16_t*)(void*)s->states + index : NULL;
 }
 
 /* Observe only (callers test HAK_CFG_STATS): one block of class cls handed out / given back. */
 HAK_INLINE void hak_stats_count_alloc(hak_thread_stats_t* t, void* p, unsigned cls) {
   if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
   t->allocs[cls]++;
-  *hak_stats_tag_of(p, cls) = t->tag;
+  uint16_t* tag = hak_stats_tag_of(p, cls);
+  if (tag) *tag = t->tag;
 }
 
 HAK_INLINE void hak_stats_count_free(hak_thread_stats_t* t, void* p, unsigned cls) {
   if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
   t->frees[cls]++;
-  if (*hak_stats_tag_of(p, cls) != t->tag) t->remote_frees[cls]++;
+  uint16_t* tag = hak_stats_tag_of(p, cls);
+  if (tag && *tag != t->tag) t->remote_frees[cls]++;
 }
 
 /* Adds a thread's counters to the process totals and zeroes them. */

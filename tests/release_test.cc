@@ -1,8 +1,5 @@
 // release box: the budget of each policy, the decisions whether empty memory stays (committed
-// pages, spare regions) at its boundaries, the counters, and the sweeper's signal.
-#include <atomic>
-#include <thread>
-
+// pages, spare regions) at its boundaries, the counters, and when a free must release at once.
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -43,7 +40,7 @@ TEST(Release, CountersAddUp) {
 }
 
 TEST(Release, LeanKeepsNothing) {
-  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB, 500);
+  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
   EXPECT_EQ(hak_release_policy(), HAK_RELEASE_LEAN);
   EXPECT_TRUE(hak_release_eager());
   set_counters(100 * MiB, 0, 0, 0);
@@ -56,7 +53,7 @@ TEST(Release, LeanKeepsNothing) {
 }
 
 TEST(Release, SpeedKeepsEverything) {
-  hak_release_configure(HAK_RELEASE_SPEED, 0, 500);
+  hak_release_configure(HAK_RELEASE_SPEED, 0);
   EXPECT_EQ(hak_release_policy(), HAK_RELEASE_SPEED);
   EXPECT_FALSE(hak_release_eager());
   set_counters(0, 512 * MiB, 512 * MiB, 0);
@@ -70,7 +67,7 @@ TEST(Release, SpeedKeepsEverything) {
 
 // BALANCED: in use / 8, at least 2 MiB, at most the cap; everything retained counts against it.
 TEST(Release, BalancedBudgetFollowsTheMemoryInUse) {
-  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB, 500);
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
   EXPECT_FALSE(hak_release_eager());
   set_counters(0, 0, 0, 0);
   EXPECT_EQ(hak_release_budget(), 2 * MiB) << "the floor";
@@ -78,15 +75,15 @@ TEST(Release, BalancedBudgetFollowsTheMemoryInUse) {
   EXPECT_EQ(hak_release_budget(), 5 * MiB) << "in use / 8";
   set_counters(1024 * MiB, 0, 0, 0);
   EXPECT_EQ(hak_release_budget(), 8 * MiB) << "the cap";
-  hak_release_configure(HAK_RELEASE_BALANCED, 1 * MiB, 500);
+  hak_release_configure(HAK_RELEASE_BALANCED, 1 * MiB);
   EXPECT_EQ(hak_release_budget(), 1 * MiB) << "a cap below the floor wins";
-  hak_release_configure(HAK_RELEASE_BALANCED, 0, 500);
+  hak_release_configure(HAK_RELEASE_BALANCED, 0);
   EXPECT_EQ(hak_release_budget(), 0u);
   set_counters(0, 0, 0, 0);
 }
 
 TEST(Release, BalancedKeepsWithinTheBudgetAndOneSpareRegion) {
-  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB, 500);
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
   set_counters(40 * MiB, 0, 0, 0);  // budget 5 MiB
   const size_t budget = 5 * MiB;
   EXPECT_TRUE(hak_release_keep(budget));
@@ -99,57 +96,29 @@ TEST(Release, BalancedKeepsWithinTheBudgetAndOneSpareRegion) {
   EXPECT_FALSE(hak_release_keep_region(0, MiB + 1));
   EXPECT_FALSE(hak_release_keep_region(1, 0)) << "never a second spare region";
   set_counters(0, 0, 0, 0);
-  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB, 500);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
 
-std::atomic<int> g_starts{0};
-int fake_start() {
-  g_starts++;
-  return 1;
-}
-
-// Over the budget, a free asks for one sweep: the sweeper is started once, further frees add no
-// signal until it has waited out the delay, and memory within the budget asks for nothing.
-TEST(Release, SweeperIsAskedOncePerSweep) {
-  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB, 0);
+// Eager (return at once, no transfer caching, no spare): LEAN always, BALANCED only while the
+// retained total exceeds the budget, SPEED never.
+TEST(Release, EagerWhenOverTheBudget) {
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
   set_counters(0, 0, 0, 0);
-  hak_release_after_free();
-  EXPECT_EQ(g_starts.load(), 0) << "no starter registered: nothing happens";
-  hak_release_set_starter(fake_start);
-  hak_release_after_free();
-  EXPECT_EQ(g_starts.load(), 0) << "within the budget";
-  set_counters(0, 3 * MiB, 0, 0);  // over the 2 MiB floor
-  hak_release_after_free();
-  EXPECT_EQ(g_starts.load(), 1);
-  hak_release_after_free();
-  hak_release_after_free();
-  EXPECT_EQ(g_starts.load(), 1) << "started once";
-  // The (fake) sweeper's side: the request is pending, so wait() returns after the 0 ms delay.
-  std::thread sweeper([] {
-    hak_release_wait_request();
-    hak_release_delay();
-  });
-  sweeper.join();
-  uint64_t sweeps = hak_release_sweeps();
-  hak_release_sweep_done();
-  EXPECT_EQ(hak_release_sweeps(), sweeps + 1);
-  // A new request after the sweep signals again; the fake sweeper picks it up.
-  hak_release_after_free();
-  std::thread again([] {
-    hak_release_wait_request();
-    hak_release_delay();
-  });
-  again.join();
-  EXPECT_EQ(g_starts.load(), 1);
-  // Other policies never ask.
-  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB, 0);
-  hak_release_after_free();
-  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB, 0);
-  hak_release_after_free();
-  EXPECT_EQ(g_starts.load(), 1);
+  EXPECT_FALSE(hak_release_eager());
+  set_counters(0, 2 * MiB, 0, 0);
+  EXPECT_FALSE(hak_release_eager()) << "at the budget (the 2 MiB floor)";
+  set_counters(0, 1 * MiB, 1 * MiB, 1);
+  EXPECT_TRUE(hak_release_eager()) << "one byte over it, whatever the kinds";
+  set_counters(64 * MiB, 1 * MiB, 1 * MiB, 1);
+  EXPECT_FALSE(hak_release_eager()) << "the budget grew with the memory in use (8 MiB)";
+  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
   set_counters(0, 0, 0, 0);
-  hak_release_set_starter(nullptr);
-  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB, 500);
+  EXPECT_TRUE(hak_release_eager());
+  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);
+  set_counters(0, 1024 * MiB, 1024 * MiB, 0);
+  EXPECT_FALSE(hak_release_eager());
+  set_counters(0, 0, 0, 0);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
 
 }  // namespace

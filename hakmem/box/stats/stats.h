@@ -38,13 +38,16 @@ HAK_INLINE uint16_t* hak_stats_tag_of(void* p, unsigned cls) {
   return (uint16_t*)(void*)s->states + hak_class_block_index(cls, (size_t)((uint8_t*)p - s->start));
 }
 
-/* Observe only (callers test HAK_CFG_STATS): one block of class cls handed out / given back. */
+/* Observe only (callers test HAK_CFG_STATS): one block of class cls handed out / given back.
+ * A block handed out is tagged only when it lies in a SuperSlab: a corrupted free list can make
+ * malloc return a pointer elsewhere (misuse tests), and counting must not follow it. */
 HAK_INLINE void hak_stats_count_alloc(hak_thread_stats_t* t, void* p, unsigned cls) {
   if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
   t->allocs[cls]++;
-  *hak_stats_tag_of(p, cls) = t->tag;
+  if (HAK_LIKELY(hak_region_kind((uintptr_t)p) == HAK_REGION_SUPERSLAB)) *hak_stats_tag_of(p, cls) = t->tag;
 }
 
+/* p is in a SuperSlab page of class cls (the free fast path checked both). */
 HAK_INLINE void hak_stats_count_free(hak_thread_stats_t* t, void* p, unsigned cls) {
   if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
   t->frees[cls]++;

@@ -11,7 +11,8 @@ namespace {
 constexpr size_t MiB = 1024 * 1024;
 
 // Sets the counters to exactly these values.
-void set_counters(size_t in_use, size_t pages, size_t blocks, size_t large) {
+void set_counters(size_t in_use, size_t pages, size_t blocks, size_t large, size_t free_blocks = 0) {
+  hak_release_retained_add(HAK_RETAINED_FREE, (int64_t)free_blocks - (int64_t)hak_release_retained_of(HAK_RETAINED_FREE));
   hak_release_in_use_add((int64_t)in_use - (int64_t)hak_release_in_use());
   hak_release_retained_add(HAK_RETAINED_PAGES, (int64_t)pages - (int64_t)hak_release_retained_of(HAK_RETAINED_PAGES));
   hak_release_retained_add(HAK_RETAINED_BLOCKS, (int64_t)blocks - (int64_t)hak_release_retained_of(HAK_RETAINED_BLOCKS));
@@ -88,12 +89,13 @@ TEST(Release, BalancedKeepsWithinTheBudgetAndOneSpareRegion) {
   const size_t budget = 5 * MiB;
   EXPECT_TRUE(hak_release_keep(budget));
   EXPECT_FALSE(hak_release_keep(budget + 1));
-  // Retained memory of any kind counts.
-  set_counters(40 * MiB, 1 * MiB, 2 * MiB, 1 * MiB);
-  EXPECT_TRUE(hak_release_keep(budget - 4 * MiB));
-  EXPECT_FALSE(hak_release_keep(budget - 4 * MiB + 1));
-  EXPECT_TRUE(hak_release_keep_region(0, MiB)) << "the first spare region within the budget";
-  EXPECT_FALSE(hak_release_keep_region(0, MiB + 1));
+  // Idle memory (empty pages, large mappings) counts; warm memory (transfer caches, spares, free
+  // blocks) does not take empty pages' room.
+  set_counters(40 * MiB, 1 * MiB, 2 * MiB, 1 * MiB, 3 * MiB);
+  EXPECT_TRUE(hak_release_keep(budget - 2 * MiB));
+  EXPECT_FALSE(hak_release_keep(budget - 2 * MiB + 1));
+  EXPECT_TRUE(hak_release_keep_region(0, 3 * MiB)) << "the first spare region within the budget";
+  EXPECT_FALSE(hak_release_keep_region(0, 3 * MiB + 1));
   EXPECT_FALSE(hak_release_keep_region(1, 0)) << "never a second spare region";
   set_counters(0, 0, 0, 0);
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
@@ -106,17 +108,37 @@ TEST(Release, EagerWhenOverTheBudget) {
   set_counters(0, 0, 0, 0);
   EXPECT_FALSE(hak_release_eager());
   set_counters(0, 2 * MiB, 0, 0);
-  EXPECT_FALSE(hak_release_eager()) << "at the budget (the 2 MiB floor)";
-  set_counters(0, 1 * MiB, 1 * MiB, 1);
-  EXPECT_TRUE(hak_release_eager()) << "one byte over it, whatever the kinds";
-  set_counters(64 * MiB, 1 * MiB, 1 * MiB, 1);
+  EXPECT_FALSE(hak_release_eager()) << "idle memory at the budget (the 2 MiB floor)";
+  set_counters(0, 1 * MiB, 0, 1 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "idle memory one byte over it";
+  set_counters(64 * MiB, 1 * MiB, 0, 1 * MiB + 1);
   EXPECT_FALSE(hak_release_eager()) << "the budget grew with the memory in use (8 MiB)";
   hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
   set_counters(0, 0, 0, 0);
   EXPECT_TRUE(hak_release_eager());
   hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);
-  set_counters(0, 1024 * MiB, 1024 * MiB, 0);
+  set_counters(0, 1024 * MiB, 1024 * MiB, 0, 1024 * MiB);
   EXPECT_FALSE(hak_release_eager());
+  set_counters(0, 0, 0, 0);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
+}
+
+// Warm memory (transfer caches, spares, free blocks of partially used slabs: what a steady heap
+// keeps drawing on) makes BALANCED eager only beyond max(budget, in use / 2); it still counts in
+// the retained total.
+TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondHalfTheMemoryInUse) {
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
+  set_counters(48 * MiB, 0, 10 * MiB, 0, 10 * MiB);  // budget 6 MiB; half in use 24 MiB
+  EXPECT_EQ(hak_release_retained(), 20 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "a steady heap's caches and free blocks";
+  set_counters(48 * MiB, 0, 10 * MiB, 0, 14 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "more than half the memory in use: a burst being freed";
+  set_counters(0, 0, 1 * MiB, 0, 1 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "and never more than the budget when little is in use";
+  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 10 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "idle memory within the budget, warm within half";
+  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 1, 10 * MiB);
+  EXPECT_TRUE(hak_release_eager()) << "idle memory beyond the budget";
   set_counters(0, 0, 0, 0);
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }

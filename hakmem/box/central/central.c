@@ -17,7 +17,8 @@ typedef struct central_class {
   unsigned ntransfer;
   uint64_t dirty;          /* sum of the slabs' dirty counts */
   int64_t due;             /* bytes of the slabs whose purge is due (purge_due) */
-  int64_t retained;        /* bytes reported to the release box: transfer + due + spare */
+  int64_t retained;        /* bytes reported to the release box: transfer + spare */
+  int64_t retained_free;   /* and: due (free blocks) */
   void* transfer[TRANSFER_MAX];
 } __attribute__((aligned(64))) central_class_t;
 
@@ -117,9 +118,11 @@ static int64_t due_of(hak_slab_t* s) {
  * release box. */
 static void account(central_class_t* c, unsigned cls) {
   size_t bs = hak_class_size(cls);
-  int64_t now = (int64_t)(c->ntransfer * bs + (c->spare ? slab_bytes(c->spare) : 0)) + c->due;
+  int64_t now = (int64_t)(c->ntransfer * bs + (c->spare ? slab_bytes(c->spare) : 0));
   hak_release_retained_add(HAK_RETAINED_BLOCKS, now - c->retained);
   c->retained = now;
+  hak_release_retained_add(HAK_RETAINED_FREE, c->due - c->retained_free);
+  c->retained_free = c->due;
 }
 
 static void list_push(central_class_t* c, hak_slab_t* s) {
@@ -299,7 +302,7 @@ static int slab_put(central_class_t* c, hak_slab_t* s, void* p) {
     c->due -= before;
     /* Carved anew later: no block keeps a FREED state (its poison may be gone with the pages). */
     if (HAK_CFG_CHECK_FREE) memset(s->states, HAK_BLOCK_NEVER, s->capacity);
-    if (!c->spare && hak_release_keep(slab_bytes(s))) {
+    if (!c->spare && !hak_release_eager()) {
       c->spare = s;
     } else {
       hak_ss_slab_free(s);

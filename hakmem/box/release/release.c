@@ -48,10 +48,18 @@ size_t hak_release_budget(void) {
   }
 }
 
+static size_t idle(void) {
+  return hak_release_retained_of(HAK_RETAINED_PAGES) + hak_release_retained_of(HAK_RETAINED_LARGE);
+}
+
+static size_t warm(void) {
+  return hak_release_retained_of(HAK_RETAINED_BLOCKS) + hak_release_retained_of(HAK_RETAINED_FREE);
+}
+
 int hak_release_keep(size_t more) {
   if (g_policy == HAK_RELEASE_SPEED) return 1;
   if (g_policy == HAK_RELEASE_LEAN) return 0;
-  return hak_release_retained() + more <= hak_release_budget();
+  return idle() + more <= hak_release_budget();
 }
 
 int hak_release_keep_region(unsigned spare_regions, size_t more) {
@@ -65,7 +73,10 @@ int hak_release_keep_region(unsigned spare_regions, size_t more) {
 int hak_release_eager(void) {
   switch (g_policy) {
     case HAK_RELEASE_LEAN: return 1;
-    case HAK_RELEASE_BALANCED: return hak_release_retained() > hak_release_budget();
+    case HAK_RELEASE_BALANCED: {
+      size_t budget = hak_release_budget(), half_in_use = hak_release_in_use() / 2;
+      return idle() > budget || warm() > (budget > half_in_use ? budget : half_in_use);
+    }
     default: return 0;
   }
 }

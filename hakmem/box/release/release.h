@@ -10,7 +10,11 @@
  *             used), with no transfer caching and no spares.
  *   BALANCED  budget = in use / 8, at least 2 MiB, at most HAKMEM_RETAIN_MB (default 8 MiB).
  *             Within the budget the boxes keep empty memory for reuse; a free that finds the
- *             total above it releases as LEAN does, in the box that frees.
+ *             total above it releases as LEAN does, in the box that frees. Idle memory (empty
+ *             pages, cached large mappings) is held to the budget; warm memory (transfer caches,
+ *             spare slabs, free blocks inside partially used slabs, which a steady heap keeps
+ *             drawing on) makes the policy eager only beyond max(budget, in use / 2), i.e. when a
+ *             burst is being freed, so that a steady heap is not purged and faulted back in.
  *   SPEED     keeps everything (prewarm); only malloc_trim returns memory.
  * Decisions are taken synchronously by the boxes that own the memory, under their locks, at the
  * free; there is no background thread (one cannot be started safely from inside a free: creating
@@ -29,10 +33,14 @@
 #define HAK_RELEASE_MIN_BUDGET ((size_t)2 << 20)
 #define HAK_RELEASE_BUDGET_SHIFT 3 /* in use / 8 */
 
+/* Empty pages and large mappings are "idle": nothing uses them until a new slab or large block.
+ * The central box's kinds are "warm": caches a steady heap draws on, and the free blocks of its
+ * partially used slabs (fragmentation it reuses). */
 typedef enum hak_retained_kind {
-  HAK_RETAINED_PAGES = 0, /* empty slab pages still committed (superslab) */
-  HAK_RETAINED_BLOCKS,    /* free blocks not yet purged, transfer caches, spare slabs (central) */
-  HAK_RETAINED_LARGE,     /* cached large mappings (large) */
+  HAK_RETAINED_PAGES = 0, /* idle: empty slab pages still committed (superslab) */
+  HAK_RETAINED_LARGE,     /* idle: cached large mappings (large) */
+  HAK_RETAINED_BLOCKS,    /* warm: transfer caches and spare slabs (central) */
+  HAK_RETAINED_FREE,      /* warm: free blocks of partially used slabs due for a purge (central) */
   HAK_RETAINED_KINDS
 } hak_retained_kind_t;
 
@@ -49,14 +57,15 @@ HAK_HIDDEN size_t hak_release_in_use(void);
 
 /* The budget for the memory in use now: 0 (LEAN), SIZE_MAX (SPEED), or BALANCED's. */
 HAK_HIDDEN size_t hak_release_budget(void);
-/* Whether `more` bytes may become retained: retained + more <= budget. */
+/* Whether `more` bytes may become idle retained memory: idle + more <= budget. */
 HAK_HIDDEN int hak_release_keep(size_t more);
 /* Whether an empty region (SuperSlab or large mapping) is kept mapped when spare_regions are
  * already kept and `more` bytes would become retained: LEAN never, SPEED always, BALANCED within
  * the budget and, for SuperSlabs (spare_regions counts them), only one. */
 HAK_HIDDEN int hak_release_keep_region(unsigned spare_regions, size_t more);
 /* Whether a free must return what it can at once (no transfer caching, no spare, purge): always
- * under LEAN, under BALANCED while the retained total exceeds the budget, never under SPEED. */
+ * under LEAN, never under SPEED; under BALANCED while idle memory exceeds the budget or warm
+ * memory exceeds max(budget, in use / 2). */
 HAK_HIDDEN int hak_release_eager(void);
 
 #endif

@@ -89,7 +89,7 @@ void hak_stats_collect(hak_stats_t* out) {
   out->rss_bytes = rss_bytes();
   /* observe: what the program holds; elsewhere what threads were handed (their caches included). */
   out->bytes_in_use = HAK_CFG_STATS ? small_in_use + large.live_bytes : hak_release_in_use();
-  out->free_block_bytes = hak_release_retained_of(HAK_RETAINED_BLOCKS);
+  out->free_block_bytes = hak_release_retained_of(HAK_RETAINED_BLOCKS) + hak_release_retained_of(HAK_RETAINED_FREE);
   out->retained_total_bytes = out->retained_bytes + out->free_block_bytes + out->large_cached_bytes;
   out->release_budget = hak_release_budget();
   out->release_policy = (uint32_t)hak_release_policy();

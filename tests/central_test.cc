@@ -221,8 +221,8 @@ unsigned resident_pages(const void* p, size_t n) {
 
 // Restores the profile's policy when a test changed it.
 struct PolicyScope {
-  explicit PolicyScope(hak_release_policy_t p) { hak_release_configure(p, 8u << 20, 500); }
-  ~PolicyScope() { hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8u << 20, 500); }
+  explicit PolicyScope(hak_release_policy_t p) { hak_release_configure(p, 8u << 20); }
+  ~PolicyScope() { hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8u << 20); }
 };
 
 // One slab of 64 blocks of 1 KiB: one block kept, the other 63 freed. A purge decommits the 15 OS

@@ -37,7 +37,6 @@ void expect_same(const hak_env_t& a, const hak_env_t& b) {
   EXPECT_EQ(a.stats_at_exit, b.stats_at_exit);
   EXPECT_EQ(a.release, b.release);
   EXPECT_EQ(a.retain_bytes, b.retain_bytes);
-  EXPECT_EQ(a.release_delay_ms, b.release_delay_ms);
 }
 
 size_t count_lines(const std::string& s) {
@@ -52,7 +51,6 @@ TEST(Env, DefaultsFollowTheProfile) {
   EXPECT_EQ(d.stats_at_exit, 0);
   EXPECT_EQ((int)d.release, HAK_CFG_RELEASE_POLICY);
   EXPECT_EQ(d.retain_bytes, (size_t)8 << 20);
-  EXPECT_EQ(d.release_delay_ms, 500u);
 }
 
 TEST(Env, EmptyAndForeignEnvironmentsGiveTheDefaults) {
@@ -98,9 +96,6 @@ TEST(Env, EveryValidValue) {
       {"HAKMEM_RETAIN_MB=64", [](const hak_env_t& e) { EXPECT_EQ(e.retain_bytes, (size_t)64 << 20); }},
       {"HAKMEM_RETAIN_MB=65536", [](const hak_env_t& e) { EXPECT_EQ(e.retain_bytes, (size_t)65536 << 20); }},
       {"HAKMEM_RETAIN_MB=007", [](const hak_env_t& e) { EXPECT_EQ(e.retain_bytes, (size_t)7 << 20); }},
-      {"HAKMEM_RELEASE_DELAY_MS=0", [](const hak_env_t& e) { EXPECT_EQ(e.release_delay_ms, 0u); }},
-      {"HAKMEM_RELEASE_DELAY_MS=250", [](const hak_env_t& e) { EXPECT_EQ(e.release_delay_ms, 250u); }},
-      {"HAKMEM_RELEASE_DELAY_MS=60000", [](const hak_env_t& e) { EXPECT_EQ(e.release_delay_ms, 60000u); }},
   };
   for (const Valid& c : cases) {
     SCOPED_TRACE(c.var);
@@ -146,8 +141,6 @@ TEST(Env, BadValuesWarnAndKeepTheDefault) {
       "HAKMEM_RETAIN_MB=", "HAKMEM_RETAIN_MB=-1", "HAKMEM_RETAIN_MB=65537", "HAKMEM_RETAIN_MB=12a",
       "HAKMEM_RETAIN_MB=1.5", "HAKMEM_RETAIN_MB= 4", "HAKMEM_RETAIN_MB=0x10",
       "HAKMEM_RETAIN_MB=99999999999999999999999999999999",
-      "HAKMEM_RELEASE_DELAY_MS=", "HAKMEM_RELEASE_DELAY_MS=60001", "HAKMEM_RELEASE_DELAY_MS=1s",
-      "HAKMEM_RELEASE_DELAY_MS=-5",
       "HAKMEM_STATS",  // no '=' at all: an empty value
   };
   for (const char* var : bad) {

@@ -1,8 +1,5 @@
 // release box: the budget of each policy, the decisions whether empty memory stays (committed
-// pages, spare regions) at its boundaries, the counters, and the sweeper's signal.
-#include <atomic>
-#include <thread>
-
+// pages, spare regions) at its boundaries, the counters, and when a free must release at once.
 #include "gtest/gtest.h"
 
 extern "C" {
@@ -14,7 +11,8 @@ namespace {
 constexpr size_t MiB = 1024 * 1024;
 
 // Sets the counters to exactly these values.
-void set_counters(size_t in_use, size_t pages, size_t blocks, size_t large) {
+void set_counters(size_t in_use, size_t pages, size_t blocks, size_t large, size_t free_blocks = 0) {
+  hak_release_retained_add(HAK_RETAINED_FREE, (int64_t)free_blocks - (int64_t)hak_release_retained_of(HAK_RETAINED_FREE));
   hak_release_in_use_add((int64_t)in_use - (int64_t)hak_release_in_use());
   hak_release_retained_add(HAK_RETAINED_PAGES, (int64_t)pages - (int64_t)hak_release_retained_of(HAK_RETAINED_PAGES));
   hak_release_retained_add(HAK_RETAINED_BLOCKS, (int64_t)blocks - (int64_t)hak_release_retained_of(HAK_RETAINED_BLOCKS));
@@ -43,7 +41,7 @@ TEST(Release, CountersAddUp) {
 }
 
 TEST(Release, LeanKeepsNothing) {
-  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB, 500);
+  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
   EXPECT_EQ(hak_release_policy(), HAK_RELEASE_LEAN);
   EXPECT_TRUE(hak_release_eager());
   set_counters(100 * MiB, 0, 0, 0);
@@ -56,7 +54,7 @@ TEST(Release, LeanKeepsNothing) {
 }
 
 TEST(Release, SpeedKeepsEverything) {
-  hak_release_configure(HAK_RELEASE_SPEED, 0, 500);
+  hak_release_configure(HAK_RELEASE_SPEED, 0);
   EXPECT_EQ(hak_release_policy(), HAK_RELEASE_SPEED);
   EXPECT_FALSE(hak_release_eager());
   set_counters(0, 512 * MiB, 512 * MiB, 0);
@@ -70,7 +68,7 @@ TEST(Release, SpeedKeepsEverything) {
 
 // BALANCED: in use / 8, at least 2 MiB, at most the cap; everything retained counts against it.
 TEST(Release, BalancedBudgetFollowsTheMemoryInUse) {
-  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB, 500);
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
   EXPECT_FALSE(hak_release_eager());
   set_counters(0, 0, 0, 0);
   EXPECT_EQ(hak_release_budget(), 2 * MiB) << "the floor";
@@ -78,78 +76,71 @@ TEST(Release, BalancedBudgetFollowsTheMemoryInUse) {
   EXPECT_EQ(hak_release_budget(), 5 * MiB) << "in use / 8";
   set_counters(1024 * MiB, 0, 0, 0);
   EXPECT_EQ(hak_release_budget(), 8 * MiB) << "the cap";
-  hak_release_configure(HAK_RELEASE_BALANCED, 1 * MiB, 500);
+  hak_release_configure(HAK_RELEASE_BALANCED, 1 * MiB);
   EXPECT_EQ(hak_release_budget(), 1 * MiB) << "a cap below the floor wins";
-  hak_release_configure(HAK_RELEASE_BALANCED, 0, 500);
+  hak_release_configure(HAK_RELEASE_BALANCED, 0);
   EXPECT_EQ(hak_release_budget(), 0u);
   set_counters(0, 0, 0, 0);
 }
 
 TEST(Release, BalancedKeepsWithinTheBudgetAndOneSpareRegion) {
-  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB, 500);
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
   set_counters(40 * MiB, 0, 0, 0);  // budget 5 MiB
   const size_t budget = 5 * MiB;
   EXPECT_TRUE(hak_release_keep(budget));
   EXPECT_FALSE(hak_release_keep(budget + 1));
-  // Retained memory of any kind counts.
-  set_counters(40 * MiB, 1 * MiB, 2 * MiB, 1 * MiB);
-  EXPECT_TRUE(hak_release_keep(budget - 4 * MiB));
-  EXPECT_FALSE(hak_release_keep(budget - 4 * MiB + 1));
-  EXPECT_TRUE(hak_release_keep_region(0, MiB)) << "the first spare region within the budget";
-  EXPECT_FALSE(hak_release_keep_region(0, MiB + 1));
+  // Idle memory (empty pages, large mappings) counts; warm memory (transfer caches, spares, free
+  // blocks) does not take empty pages' room.
+  set_counters(40 * MiB, 1 * MiB, 2 * MiB, 1 * MiB, 3 * MiB);
+  EXPECT_TRUE(hak_release_keep(budget - 2 * MiB));
+  EXPECT_FALSE(hak_release_keep(budget - 2 * MiB + 1));
+  EXPECT_TRUE(hak_release_keep_region(0, 3 * MiB)) << "the first spare region within the budget";
+  EXPECT_FALSE(hak_release_keep_region(0, 3 * MiB + 1));
   EXPECT_FALSE(hak_release_keep_region(1, 0)) << "never a second spare region";
   set_counters(0, 0, 0, 0);
-  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB, 500);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
 
-std::atomic<int> g_starts{0};
-int fake_start() {
-  g_starts++;
-  return 1;
+// Eager (return at once, no transfer caching, no spare): LEAN always, BALANCED only while the
+// retained total exceeds the budget, SPEED never.
+TEST(Release, EagerWhenOverTheBudget) {
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
+  set_counters(0, 0, 0, 0);
+  EXPECT_FALSE(hak_release_eager());
+  set_counters(0, 2 * MiB, 0, 0);
+  EXPECT_FALSE(hak_release_eager()) << "idle memory at the budget (the 2 MiB floor)";
+  set_counters(0, 1 * MiB, 0, 1 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "idle memory one byte over it";
+  set_counters(64 * MiB, 1 * MiB, 0, 1 * MiB + 1);
+  EXPECT_FALSE(hak_release_eager()) << "the budget grew with the memory in use (8 MiB)";
+  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
+  set_counters(0, 0, 0, 0);
+  EXPECT_TRUE(hak_release_eager());
+  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);
+  set_counters(0, 1024 * MiB, 1024 * MiB, 0, 1024 * MiB);
+  EXPECT_FALSE(hak_release_eager());
+  set_counters(0, 0, 0, 0);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
 
-// Over the budget, a free asks for one sweep: the sweeper is started once, further frees add no
-// signal until it has waited out the delay, and memory within the budget asks for nothing.
-TEST(Release, SweeperIsAskedOncePerSweep) {
-  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB, 0);
+// Warm memory (transfer caches, spares, free blocks of partially used slabs: what a steady heap
+// keeps drawing on) makes BALANCED eager only beyond max(budget, in use / 2); it still counts in
+// the retained total.
+TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondHalfTheMemoryInUse) {
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
+  set_counters(48 * MiB, 0, 10 * MiB, 0, 10 * MiB);  // budget 6 MiB; half in use 24 MiB
+  EXPECT_EQ(hak_release_retained(), 20 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "a steady heap's caches and free blocks";
+  set_counters(48 * MiB, 0, 10 * MiB, 0, 14 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "more than half the memory in use: a burst being freed";
+  set_counters(0, 0, 1 * MiB, 0, 1 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "and never more than the budget when little is in use";
+  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 10 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "idle memory within the budget, warm within half";
+  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 1, 10 * MiB);
+  EXPECT_TRUE(hak_release_eager()) << "idle memory beyond the budget";
   set_counters(0, 0, 0, 0);
-  hak_release_after_free();
-  EXPECT_EQ(g_starts.load(), 0) << "no starter registered: nothing happens";
-  hak_release_set_starter(fake_start);
-  hak_release_after_free();
-  EXPECT_EQ(g_starts.load(), 0) << "within the budget";
-  set_counters(0, 3 * MiB, 0, 0);  // over the 2 MiB floor
-  hak_release_after_free();
-  EXPECT_EQ(g_starts.load(), 1);
-  hak_release_after_free();
-  hak_release_after_free();
-  EXPECT_EQ(g_starts.load(), 1) << "started once";
-  // The (fake) sweeper's side: the request is pending, so wait() returns after the 0 ms delay.
-  std::thread sweeper([] {
-    hak_release_wait_request();
-    hak_release_delay();
-  });
-  sweeper.join();
-  uint64_t sweeps = hak_release_sweeps();
-  hak_release_sweep_done();
-  EXPECT_EQ(hak_release_sweeps(), sweeps + 1);
-  // A new request after the sweep signals again; the fake sweeper picks it up.
-  hak_release_after_free();
-  std::thread again([] {
-    hak_release_wait_request();
-    hak_release_delay();
-  });
-  again.join();
-  EXPECT_EQ(g_starts.load(), 1);
-  // Other policies never ask.
-  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB, 0);
-  hak_release_after_free();
-  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB, 0);
-  hak_release_after_free();
-  EXPECT_EQ(g_starts.load(), 1);
-  set_counters(0, 0, 0, 0);
-  hak_release_set_starter(nullptr);
-  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB, 500);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
 
 }  // namespace

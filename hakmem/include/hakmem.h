@@ -70,7 +70,6 @@ typedef struct hak_stats {
   uint64_t free_block_bytes;    /* free blocks kept in slabs not yet purged, transfer caches, spare slabs */
   uint64_t retained_total_bytes; /* retained_bytes + free_block_bytes + large_cached_bytes */
   uint64_t release_budget;      /* what the policy may keep now (SIZE_MAX: SPEED) */
-  uint64_t release_sweeps;      /* sweeps the background sweeper made (BALANCED) */
   uint32_t release_policy;      /* 0 LEAN, 1 BALANCED, 2 SPEED */
   uint32_t reserved;
 } hak_stats_t;

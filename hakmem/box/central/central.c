@@ -8,16 +8,17 @@
 #include "hakmem/box/report/report.h"
 
 #define TRANSFER_MAX 256
-#define TOUCHED_MAX 64 /* slabs a flush remembers for LEAN's purge */
+#define TOUCHED_MAX 64 /* slabs an eager flush remembers for the purge */
+
 typedef struct central_class {
   pthread_mutex_t lock;
   hak_slab_t* partial; /* slabs with free, purged or uncarved blocks */
   hak_slab_t* spare;   /* one empty slab kept for reuse (not under LEAN) */
   unsigned ntransfer;
-  uint64_t refills;       /* refill calls: activity, for the sweeper */
-  uint64_t marked_refills; /* refills when the sweeper last looked */
-  uint64_t dirty;         /* sum of the slabs' dirty counts */
-  int64_t retained;       /* bytes reported to the release box: transfer + dirty + spare */
+  uint64_t dirty;          /* sum of the slabs' dirty counts */
+  int64_t due;             /* bytes of the slabs whose purge is due (purge_due) */
+  int64_t retained;        /* bytes reported to the release box: transfer + spare */
+  int64_t retained_free;   /* and: due (free blocks) */
   void* transfer[TRANSFER_MAX];
 } __attribute__((aligned(64))) central_class_t;
 
@@ -88,31 +89,40 @@ static void reset_purge(central_class_t* c, hak_slab_t* s) {
 
 /* ---- lists and accounting --------------------------------------------------------------------- */
 
-static unsigned transfer_limit(unsigned cls) {
-  if (hak_release_eager()) return 0; /* LEAN: blocks go straight back to their slabs */
+static unsigned transfer_limit(unsigned cls, int eager) {
+  if (eager) return 0; /* blocks go straight back to their slabs */
   unsigned limit = 4u * hak_class_info[cls].cache_cap;
   return limit < TRANSFER_MAX ? limit : TRANSFER_MAX;
 }
 
 static size_t slab_bytes(const hak_slab_t* s) { return (size_t)s->npages * HAK_PAGE_SIZE; }
 
-/* LEAN purges a slab a flush touched once this many bytes were freed into it since its last purge
- * (a purge walks the slab's free list: not at every block), and at every touch once at most a
- * quarter of it is in use, so that a slab kept by a few cached blocks keeps only their pages. */
-#define LEAN_PURGE_BYTES ((size_t)16 << 10)
+/* An eager flush purges a slab it touched once this many bytes were freed into it since its last
+ * purge (a purge walks the slab's free list: not at every block), and at every touch once at most
+ * a quarter of it is in use, so that a slab kept by a few cached blocks keeps only their pages. */
+#define EAGER_PURGE_BYTES ((size_t)16 << 10)
 
-static int lean_purge_due(hak_slab_t* s) {
+static int purge_due(hak_slab_t* s) {
   size_t dirty = (size_t)hak_ss_of(s)->dirty[head_of(s)] * s->block_size;
-  return dirty >= LEAN_PURGE_BYTES || (dirty && (size_t)s->used * s->block_size * 4 <= slab_bytes(s));
+  return dirty >= EAGER_PURGE_BYTES || (dirty && (size_t)s->used * s->block_size * 4 <= slab_bytes(s));
 }
 
+/* What a slab adds to its class's due bytes: its dirty bytes once a purge is due. Below that (at
+ * most 16 KiB of a slab more than a quarter used) free blocks are not counted as retained: no
+ * release is asked for memory that a purge would most likely not find in whole pages. */
+static int64_t due_of(hak_slab_t* s) {
+  return purge_due(s) ? (int64_t)hak_ss_of(s)->dirty[head_of(s)] * s->block_size : 0;
+}
 
-/* Reports the class's retained bytes (transfer cache, dirty free blocks, spare) to the release box. */
+/* Reports the class's retained bytes (transfer cache, free blocks due for a purge, spare) to the
+ * release box. */
 static void account(central_class_t* c, unsigned cls) {
   size_t bs = hak_class_size(cls);
-  int64_t now = (int64_t)((c->ntransfer + c->dirty) * bs + (c->spare ? slab_bytes(c->spare) : 0));
+  int64_t now = (int64_t)(c->ntransfer * bs + (c->spare ? slab_bytes(c->spare) : 0));
   hak_release_retained_add(HAK_RETAINED_BLOCKS, now - c->retained);
   c->retained = now;
+  hak_release_retained_add(HAK_RETAINED_FREE, c->due - c->retained_free);
+  c->retained_free = c->due;
 }
 
 static void list_push(central_class_t* c, hak_slab_t* s) {
@@ -204,7 +214,7 @@ static int all_free(const uint64_t* bits, uint32_t first, uint32_t last, uint32_
  *       carved block is on the list;
  *   II  only free blocks overlap a purged page (handing out a block un-purges its pages).
  * A list that does not look sound (a link out of the slab, a cycle) is left alone. */
-static void purge(central_class_t* c, hak_slab_t* s, unsigned cls) {
+static void purge_slab(central_class_t* c, hak_slab_t* s, unsigned cls) {
   hak_superslab_t* ss = hak_ss_of(s);
   unsigned h = head_of(s);
   const uint32_t bs = s->block_size, cap = s->capacity, carved = s->carved;
@@ -267,11 +277,18 @@ static void purge(central_class_t* c, hak_slab_t* s, unsigned cls) {
 #undef ADDED
 }
 
+static void purge(central_class_t* c, hak_slab_t* s, unsigned cls) {
+  int64_t before = due_of(s);
+  purge_slab(c, s, cls);
+  c->due += due_of(s) - before;
+}
+
 /* Returns one block to its slab s (class lock held); returns 1 when the slab became empty and went
  * to the spare or back to the superslab box. */
 static int slab_put(central_class_t* c, hak_slab_t* s, void* p) {
   hak_superslab_t* ss = hak_ss_of(s);
   unsigned h = head_of(s);
+  int64_t before = due_of(s);
   *(void**)p = s->free_list;
   s->free_list = p;
   s->used--;
@@ -282,9 +299,10 @@ static int slab_put(central_class_t* c, hak_slab_t* s, void* p) {
     s->free_list = NULL;
     s->carved = 0;
     reset_purge(c, s);
+    c->due -= before;
     /* Carved anew later: no block keeps a FREED state (its poison may be gone with the pages). */
     if (HAK_CFG_CHECK_FREE) memset(s->states, HAK_BLOCK_NEVER, s->capacity);
-    if (!c->spare && !hak_release_eager() && hak_release_keep(slab_bytes(s))) {
+    if (!c->spare && !hak_release_eager()) {
       c->spare = s;
     } else {
       hak_ss_slab_free(s);
@@ -292,6 +310,7 @@ static int slab_put(central_class_t* c, hak_slab_t* s, void* p) {
     return 1;
   }
   if (!s->listed) list_push(c, s);
+  c->due += due_of(s) - before;
   return 0;
 }
 
@@ -300,7 +319,6 @@ static hak_slab_t* slab_of(void* p) { return hak_slab_head(hak_page_of((uintptr_
 unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
   central_class_t* c = &g_central[cls];
   pthread_mutex_lock(&c->lock);
-  c->refills++;
   unsigned got = n < c->ntransfer ? n : c->ntransfer;
   c->ntransfer -= got;
   memcpy(out, &c->transfer[c->ntransfer], got * sizeof(void*));
@@ -312,7 +330,9 @@ unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
       if (!s) break;
       list_push(c, s);
     }
+    int64_t before = due_of(s);
     got += slab_take(c, s, cls, out + got, n - got);
+    c->due += due_of(s) - before;
     if (!s->free_list && s->carved == s->capacity && !hak_ss_of(s)->offlist[head_of(s)]) list_remove(c, s);
   }
   account(c, cls);
@@ -336,18 +356,50 @@ static void drain_transfer(central_class_t* c) {
   }
 }
 
+/* Purges the class's slabs whose purge is due, until none is (they are counted in c->due). */
+static void purge_due_slabs(central_class_t* c, unsigned cls) {
+  for (hak_slab_t* s = c->partial; s && c->due > 0;) {
+    hak_slab_t* next = s->next;
+    if (purge_due(s)) purge(c, s, cls);
+    s = next;
+  }
+}
+
+/* Over the budget: the other classes give back their transfer caches and spares and purge their
+ * due slabs (one lock at a time, after the caller's). */
+static void release_others(unsigned cls) {
+  for (unsigned k = 0; k < HAK_NCLASSES; k++) {
+    central_class_t* c = &g_central[k];
+    if (k == cls || (!__atomic_load_n(&c->ntransfer, __ATOMIC_RELAXED) && !__atomic_load_n(&c->spare, __ATOMIC_RELAXED) &&
+                     __atomic_load_n(&c->due, __ATOMIC_RELAXED) <= 0))
+      continue;
+    pthread_mutex_lock(&c->lock);
+    drain_transfer(c);
+    if (c->spare) hak_ss_slab_free(c->spare);
+    c->spare = NULL;
+    purge_due_slabs(c, k);
+    account(c, k);
+    pthread_mutex_unlock(&c->lock);
+  }
+}
+
 void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
   central_class_t* c = &g_central[cls];
+  /* Eager (LEAN, or BALANCED over its budget): no transfer caching, no spare, purge. */
   int eager = hak_release_eager();
   hak_slab_t* touched[TOUCHED_MAX];
   unsigned ntouched = 0;
   pthread_mutex_lock(&c->lock);
-  unsigned limit = transfer_limit(cls);
+  unsigned limit = transfer_limit(cls, eager);
   unsigned room = c->ntransfer < limit ? limit - c->ntransfer : 0;
   unsigned k = n < room ? n : room;
   memcpy(&c->transfer[c->ntransfer], blocks, k * sizeof(void*));
   c->ntransfer += k;
-  if (eager) drain_transfer(c); /* the policy was set after some blocks were cached */
+  if (eager) {
+    drain_transfer(c);
+    if (c->spare) hak_ss_slab_free(c->spare);
+    c->spare = NULL;
+  }
   for (unsigned i = k; i < n; i++) {
     hak_slab_t* s = slab_of(blocks[i]);
     unsigned t = 0;
@@ -357,23 +409,21 @@ void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
       if (t < ntouched) touched[t] = touched[--ntouched];
       continue;
     }
-    /* LEAN: the slabs this flush touched are purged below. */
     if (!eager || t < ntouched) continue;
     if (ntouched == TOUCHED_MAX) {
       for (t = 0; t < ntouched; t++)
-        if (lean_purge_due(touched[t])) purge(c, touched[t], cls);
+        if (purge_due(touched[t])) purge(c, touched[t], cls);
       ntouched = 0;
     }
     touched[ntouched++] = s;
   }
-  for (unsigned t = 0; t < ntouched; t++) {
-    hak_slab_t* s = touched[t];
-    if (lean_purge_due(s)) purge(c, s, cls);
-  }
+  for (unsigned t = 0; t < ntouched; t++)
+    if (purge_due(touched[t])) purge(c, touched[t], cls);
+  if (eager) purge_due_slabs(c, cls); /* those it did not touch, freed while within the budget */
   account(c, cls);
   pthread_mutex_unlock(&c->lock);
   hak_release_in_use_add(-(int64_t)n * (int64_t)hak_class_size(cls));
-  hak_release_after_free();
+  if (eager && hak_release_policy() == HAK_RELEASE_BALANCED) release_others(cls);
 }
 
 /* Everything the class keeps without a program's block: transfer cache, spare, free pages. */
@@ -390,34 +440,6 @@ void hak_central_drain(void) {
     central_class_t* c = &g_central[cls];
     pthread_mutex_lock(&c->lock);
     release_class(c, cls);
-    pthread_mutex_unlock(&c->lock);
-  }
-}
-
-void hak_central_mark_idle(void) {
-  for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
-    central_class_t* c = &g_central[cls];
-    pthread_mutex_lock(&c->lock);
-    c->marked_refills = c->refills;
-    pthread_mutex_unlock(&c->lock);
-  }
-}
-
-void hak_central_release(void) {
-  /* Classes with no refill since the mark give back everything they keep. */
-  for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
-    central_class_t* c = &g_central[cls];
-    pthread_mutex_lock(&c->lock);
-    if (c->refills == c->marked_refills) release_class(c, cls);
-    pthread_mutex_unlock(&c->lock);
-  }
-  /* Still over the budget: the busy classes purge their free pages too (they keep their transfer
-   * caches and spares, which they are using). */
-  for (unsigned cls = 0; cls < HAK_NCLASSES && hak_release_retained() > hak_release_budget(); cls++) {
-    central_class_t* c = &g_central[cls];
-    pthread_mutex_lock(&c->lock);
-    purge_class(c, cls);
-    account(c, cls);
     pthread_mutex_unlock(&c->lock);
   }
 }

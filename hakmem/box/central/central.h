@@ -9,8 +9,9 @@
  * Purge: the 4 KiB OS pages of a live slab that only free blocks overlap can be decommitted; the
  * free blocks that start in them leave the free list and come back when the slab needs them (the
  * state is in the SuperSlab header). So blocks held in thread caches pin a few OS pages each,
- * not whole slabs. LEAN purges the slabs a flush touched and has no transfer cache; BALANCED purges
- * from the sweeper (hak_central_release) after a delay; SPEED only at malloc_trim.
+ * not whole slabs. An eager flush (LEAN, or BALANCED over its budget: hak_release_eager) puts
+ * blocks straight back into their slabs, drops the transfer cache and spare, and purges the slabs
+ * it touched; SPEED purges only at malloc_trim.
  * Free lists are validated (safe profile) as they are popped: a link that leaves its slab is
  * reported as a corrupted free list instead of being followed. */
 #ifndef HAKMEM_BOX_CENTRAL_H
@@ -27,11 +28,6 @@ HAK_HIDDEN unsigned hak_central_refill(unsigned cls, void** out, unsigned n);
 HAK_HIDDEN void hak_central_flush(unsigned cls, void* const* blocks, unsigned n);
 /* Returns every transfer-cached block and spare slab, and purges every slab (malloc_trim). */
 HAK_HIDDEN void hak_central_drain(void);
-/* The sweeper: hak_central_mark_idle() notes each class's refills; then hak_central_release()
- * makes the classes with no refill since release as hak_central_drain does; if the release budget
- * is still exceeded, the busy classes purge their slabs too (they keep transfer cache and spare). */
-HAK_HIDDEN void hak_central_mark_idle(void);
-HAK_HIDDEN void hak_central_release(void);
 /* Blocks of class cls sitting in the transfer cache (stats). */
 HAK_HIDDEN unsigned hak_central_transfer_count(unsigned cls);
 

@@ -11,7 +11,6 @@ void hak_env_defaults(hak_env_t* out) {
   out->stats_at_exit = 0;
   out->release = (hak_release_policy_t)HAK_CFG_RELEASE_POLICY;
   out->retain_bytes = (size_t)8 << 20;
-  out->release_delay_ms = 500;
 }
 
 static int parse_u64(const char* s, unsigned long long max, unsigned long long* out) {
@@ -44,9 +43,6 @@ static int apply(const char* name, const char* value, hak_env_t* out) {
   } else if (!strcmp(name, "HAKMEM_RETAIN_MB")) {
     if (!parse_u64(value, 65536, &n)) return 0;
     out->retain_bytes = (size_t)n << 20;
-  } else if (!strcmp(name, "HAKMEM_RELEASE_DELAY_MS")) {
-    if (!parse_u64(value, 60000, &n)) return 0;
-    out->release_delay_ms = (unsigned)n;
   }
   return 1;
 }

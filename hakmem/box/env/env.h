@@ -21,7 +21,6 @@ typedef struct hak_env {
   int stats_at_exit;
   hak_release_policy_t release;
   size_t retain_bytes;
-  unsigned release_delay_ms;
 } hak_env_t;
 
 /* The profile's defaults. */

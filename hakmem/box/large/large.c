@@ -94,6 +94,27 @@ static void unmap(hak_large_t* h) {
   hak_os_unmap(h, h->map_size);
 }
 
+/* Unmaps cached mappings, oldest first, while the release policy is eager (over its budget). */
+static void release_over_budget(void) {
+  for (;;) {
+    pthread_mutex_lock(&g_lock);
+    hak_large_t* h = NULL;
+    if (g_cache && hak_release_eager()) {
+      /* The oldest mapping goes first. */
+      hak_large_t** link = &g_cache;
+      while ((*link)->next) link = &(*link)->next;
+      h = *link;
+      *link = NULL;
+      g_cached--;
+      g_cached_bytes -= h->map_size;
+      hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->map_size);
+    }
+    pthread_mutex_unlock(&g_lock);
+    if (!h) return;
+    unmap(h);
+  }
+}
+
 void hak_large_free(hak_large_t* h) {
   __atomic_fetch_sub(&g_live_blocks, 1, __ATOMIC_RELAXED);
   __atomic_fetch_sub(&g_live_bytes, h->map_size, __ATOMIC_RELAXED);
@@ -110,7 +131,7 @@ void hak_large_free(hak_large_t* h) {
   }
   pthread_mutex_unlock(&g_lock);
   if (h) unmap(h);
-  else hak_release_after_free();
+  release_over_budget();
 }
 
 int hak_large_resize(hak_large_t* h, size_t size) {
@@ -130,26 +151,6 @@ void hak_large_trim(void) {
     hak_large_t* next = list->next;
     unmap(list);
     list = next;
-  }
-}
-
-void hak_large_release(void) {
-  for (;;) {
-    pthread_mutex_lock(&g_lock);
-    hak_large_t* h = NULL;
-    if (g_cache && hak_release_retained() > hak_release_budget()) {
-      /* The oldest mapping goes first. */
-      hak_large_t** link = &g_cache;
-      while ((*link)->next) link = &(*link)->next;
-      h = *link;
-      *link = NULL;
-      g_cached--;
-      g_cached_bytes -= h->map_size;
-      hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->map_size);
-    }
-    pthread_mutex_unlock(&g_lock);
-    if (!h) return;
-    unmap(h);
   }
 }
 

@@ -3,7 +3,7 @@
  * The header sits at the start of the 2 MiB chunk holding the byte before the user pointer, so that
  * any alignment is honoured and free() finds it with one mask: user = base + offset, 0 < offset <=
  * 2 MiB. Freed mappings are kept in a small cache for reuse (system calls amortised), as the release
- * policy allows. Thread-safe: the cache has its own lock; a live header is only touched by the
+ * policy allows; a free that finds the policy over its budget unmaps cached ones, oldest first. Thread-safe: the cache has its own lock; a live header is only touched by the
  * block's owner. */
 #ifndef HAKMEM_BOX_LARGE_H
 #define HAKMEM_BOX_LARGE_H
@@ -36,8 +36,6 @@ HAK_HIDDEN void hak_large_free(hak_large_t* h);
 HAK_HIDDEN int hak_large_resize(hak_large_t* h, size_t size);
 /* Unmaps every cached mapping (malloc_trim). */
 HAK_HIDDEN void hak_large_trim(void);
-/* The sweeper: unmaps cached mappings, oldest first, while the release budget is exceeded. */
-HAK_HIDDEN void hak_large_release(void);
 
 typedef struct hak_large_counters {
   uint64_t live_blocks, live_bytes, cached_maps, cached_bytes;

@@ -89,10 +89,9 @@ void hak_stats_collect(hak_stats_t* out) {
   out->rss_bytes = rss_bytes();
   /* observe: what the program holds; elsewhere what threads were handed (their caches included). */
   out->bytes_in_use = HAK_CFG_STATS ? small_in_use + large.live_bytes : hak_release_in_use();
-  out->free_block_bytes = hak_release_retained_of(HAK_RETAINED_BLOCKS);
+  out->free_block_bytes = hak_release_retained_of(HAK_RETAINED_BLOCKS) + hak_release_retained_of(HAK_RETAINED_FREE);
   out->retained_total_bytes = out->retained_bytes + out->free_block_bytes + out->large_cached_bytes;
   out->release_budget = hak_release_budget();
-  out->release_sweeps = hak_release_sweeps();
   out->release_policy = (uint32_t)hak_release_policy();
 }
 
@@ -131,8 +130,8 @@ static const char* policy_name(uint32_t p) { return p == 0 ? "lean" : p == 1 ? "
 static void write_report(const hak_stats_t* s, sink_t* out) {
   emit(out, "hakmem stats (profile %s)\n", HAK_PROFILE_NAME);
   if (s->release_policy == HAK_RELEASE_BALANCED)
-    emit(out, "release policy balanced: budget %.1f MiB now (in use / 8, 2 MiB to %.1f MiB), delay %u ms\n",
-         mib(s->release_budget), mib(hak_release_retain_cap()), hak_release_delay_ms());
+    emit(out, "release policy balanced: budget %.1f MiB now (in use / 8, 2 MiB to %.1f MiB)\n",
+         mib(s->release_budget), mib(hak_release_retain_cap()));
   else
     emit(out, "release policy %s\n", policy_name(s->release_policy));
   emit(out, "%5s %7s %12s %12s %12s %10s %10s %6s %9s %9s\n", "class", "block", "allocs", "frees", "remote",
@@ -161,10 +160,9 @@ static void write_report(const hak_stats_t* s, sink_t* out) {
   emit(out, "in use %.1f MiB (%s); retained %.1f MiB: empty pages %.1f, free blocks %.1f, large %.1f\n",
        mib(s->bytes_in_use), HAK_CFG_STATS ? "held by the program" : "handed to threads, caches included",
        mib(s->retained_total_bytes), mib(s->retained_bytes), mib(s->free_block_bytes), mib(s->large_cached_bytes));
-  emit(out, "mapped %.1f MiB, RSS %.1f MiB; system calls: mmap %llu, munmap %llu, madvise %llu; sweeps %llu\n",
+  emit(out, "mapped %.1f MiB, RSS %.1f MiB; system calls: mmap %llu, munmap %llu, madvise %llu\n",
        mib(s->bytes_mapped), mib(s->rss_bytes), (unsigned long long)s->mmap_calls,
-       (unsigned long long)s->munmap_calls, (unsigned long long)s->madvise_calls,
-       (unsigned long long)s->release_sweeps);
+       (unsigned long long)s->munmap_calls, (unsigned long long)s->madvise_calls);
 }
 
 void hak_stats_write(const hak_stats_t* s, FILE* out) {

@@ -45,7 +45,9 @@ HAK_INLINE uint16_t* hak_stats_tag_of(void* p, unsigned cls) {
   return index < s->capacity ? (uint16_t*)(void*)s->states + index : NULL;
 }
 
-/* Observe only (callers test HAK_CFG_STATS): one block of class cls handed out / given back. */
+/* Observe only (callers test HAK_CFG_STATS): one block of class cls handed out / given back.
+ * A block handed out is tagged only when it lies in a SuperSlab: a corrupted free list can make
+ * malloc return a pointer elsewhere (misuse tests), and counting must not follow it. */
 HAK_INLINE void hak_stats_count_alloc(hak_thread_stats_t* t, void* p, unsigned cls) {
   if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
   t->allocs[cls]++;
@@ -53,6 +55,7 @@ HAK_INLINE void hak_stats_count_alloc(hak_thread_stats_t* t, void* p, unsigned c
   if (tag) *tag = t->tag;
 }
 
+/* p is in a SuperSlab page of class cls (the free fast path checked both). */
 HAK_INLINE void hak_stats_count_free(hak_thread_stats_t* t, void* p, unsigned cls) {
   if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
   t->frees[cls]++;

@@ -79,6 +79,19 @@ static uint32_t run_mask(unsigned first, unsigned n) {
   return (n >= 32 ? ALL_PAGES : ((1u << n) - 1)) << first;
 }
 
+/* Decommits the committed free pages of ss (in runs: one system call each). */
+static void decommit_free_pages(hak_superslab_t* ss) {
+  for (uint32_t m = ss->committed; m;) {
+    unsigned i = (unsigned)__builtin_ctz(m);
+    unsigned len = 0;
+    while (i + len < HAK_SS_PAGES && (m >> (i + len) & 1)) len++;
+    hak_os_decommit((uint8_t*)ss + (size_t)i * HAK_PAGE_SIZE, (size_t)len * HAK_PAGE_SIZE);
+    m &= ~run_mask(i, len);
+  }
+  retained_add(-(int64_t)pages_bytes(ss->committed));
+  ss->committed = 0;
+}
+
 hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   const hak_class_info_t* info = &hak_class_info[cls];
   unsigned n = info->slab_pages;
@@ -152,25 +165,15 @@ void hak_ss_slab_free(hak_slab_t* slab) {
     retained_add((int64_t)bytes);
   } else {
     hak_os_decommit(slab->start, bytes);
+    /* The budget shrinks with the memory in use: pages kept earlier may now be beyond it. */
+    for (hak_superslab_t* o = g_list; o && g_retained && hak_release_eager(); o = o->next)
+      if (o->committed) decommit_free_pages(o);
   }
   if (ss->free_pages == USABLE_PAGES) {
     g_empty_superslabs++;
     if (!hak_release_keep_region((unsigned)g_empty_superslabs - 1, 0)) ss_unmap(ss);
   }
   pthread_mutex_unlock(&g_lock);
-}
-
-/* Decommits the committed free pages of ss (in runs: one system call each). */
-static void decommit_free_pages(hak_superslab_t* ss) {
-  for (uint32_t m = ss->committed; m;) {
-    unsigned i = (unsigned)__builtin_ctz(m);
-    unsigned len = 0;
-    while (i + len < HAK_SS_PAGES && (m >> (i + len) & 1)) len++;
-    hak_os_decommit((uint8_t*)ss + (size_t)i * HAK_PAGE_SIZE, (size_t)len * HAK_PAGE_SIZE);
-    m &= ~run_mask(i, len);
-  }
-  retained_add(-(int64_t)pages_bytes(ss->committed));
-  ss->committed = 0;
 }
 
 void hak_ss_trim(void) {
@@ -183,22 +186,6 @@ void hak_ss_trim(void) {
       continue;
     }
     decommit_free_pages(ss);
-  }
-  pthread_mutex_unlock(&g_lock);
-}
-
-void hak_ss_release(void) {
-  pthread_mutex_lock(&g_lock);
-  hak_superslab_t* next;
-  unsigned kept_empty = 0;
-  for (hak_superslab_t* ss = g_list; ss; ss = next) {
-    next = ss->next;
-    if (ss->free_pages == USABLE_PAGES && !hak_release_keep_region(kept_empty, 0)) {
-      ss_unmap(ss);
-      continue;
-    }
-    if (ss->free_pages == USABLE_PAGES) kept_empty++;
-    if (ss->committed && hak_release_retained() > hak_release_budget()) decommit_free_pages(ss);
   }
   pthread_mutex_unlock(&g_lock);
 }

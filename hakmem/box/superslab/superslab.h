@@ -126,9 +126,6 @@ typedef struct hak_ss_counters {
 HAK_HIDDEN void hak_ss_counters_get(hak_ss_counters_t* out);
 /* Decommits every free page and unmaps every empty SuperSlab (malloc_trim). */
 HAK_HIDDEN void hak_ss_trim(void);
-/* The sweeper: decommits free pages while the retained total exceeds the release budget, and unmaps
- * the empty SuperSlabs the policy does not keep. */
-HAK_HIDDEN void hak_ss_release(void);
 
 HAK_HIDDEN void hak_ss_fork_prepare(void);
 HAK_HIDDEN void hak_ss_fork_parent(void);

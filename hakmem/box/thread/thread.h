@@ -1,9 +1,7 @@
 /* thread box: the process-wide life cycle: one-time initialisation (environment snapshot, error
- * mode, release policy, the stats report's file descriptor, fork handlers), the release sweeper
- * (a background thread started on the first request of the release box: BALANCED only) and fork
- * safety (every lock of central, superslab and large taken before fork and released or
- * re-initialised after it, so the child can allocate; its sweeper is started again on demand).
- * The per-thread caches' own life cycle is the front box's. */
+ * mode, release policy, the stats report's file descriptor, fork handlers) and fork safety (every
+ * lock of central, superslab and large taken before fork and released or re-initialised after
+ * it, so the child can allocate). The per-thread caches' own life cycle is the front box's. */
 #ifndef HAKMEM_BOX_THREAD_H
 #define HAKMEM_BOX_THREAD_H
 

@@ -125,22 +125,23 @@ TEST(Release, EagerWhenOverTheBudget) {
 
 // Warm memory (transfer caches, spares, free blocks of partially used slabs: what a steady heap
 // keeps drawing on) makes BALANCED eager only when the retained total (idle and warm) exceeds
-// max(budget, in use / 2); idle memory alone is held to the budget.
-TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondHalfTheMemoryInUse) {
+// max(budget, in use): more memory empty than in use means a burst is being freed. Idle memory
+// alone is held to the budget.
+TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondTheMemoryInUse) {
   hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
-  set_counters(48 * MiB, 0, 10 * MiB, 0, 10 * MiB);  // budget 6 MiB; half in use 24 MiB
-  EXPECT_EQ(hak_release_retained(), 20 * MiB);
-  EXPECT_FALSE(hak_release_eager()) << "a steady heap's caches and free blocks";
-  set_counters(48 * MiB, 0, 10 * MiB, 0, 14 * MiB + 1);
-  EXPECT_TRUE(hak_release_eager()) << "more than half the memory in use: a burst being freed";
+  set_counters(48 * MiB, 0, 10 * MiB, 0, 20 * MiB);  // budget 6 MiB
+  EXPECT_EQ(hak_release_retained(), 30 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "a steady heap's caches and fragmentation";
+  set_counters(48 * MiB, 0, 10 * MiB, 0, 38 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "more empty than in use: a burst being freed";
   set_counters(0, 0, 1 * MiB, 0, 1 * MiB + 1);
   EXPECT_TRUE(hak_release_eager()) << "and never more than the budget when little is in use";
-  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 8 * MiB);
-  EXPECT_FALSE(hak_release_eager()) << "idle memory within the budget, the total within half";
-  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 1, 8 * MiB);
+  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 32 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "idle memory within the budget, the total within the memory in use";
+  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 1, 32 * MiB);
   EXPECT_TRUE(hak_release_eager()) << "idle memory beyond the budget";
-  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 8 * MiB + 1);
-  EXPECT_TRUE(hak_release_eager()) << "idle and warm memory together beyond half the memory in use";
+  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 32 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "idle and warm memory together beyond the memory in use";
   set_counters(0, 1 * MiB, 1 * MiB, 0);
   EXPECT_FALSE(hak_release_eager()) << "little in use: the total at the budget (2 MiB floor)";
   set_counters(0, 1 * MiB, 1 * MiB, 0, 1);

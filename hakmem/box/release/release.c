@@ -74,8 +74,8 @@ int hak_release_eager(void) {
   switch (g_policy) {
     case HAK_RELEASE_LEAN: return 1;
     case HAK_RELEASE_BALANCED: {
-      size_t budget = hak_release_budget(), half_in_use = hak_release_in_use() / 2, idle_now = idle();
-      return idle_now > budget || idle_now + warm() > (budget > half_in_use ? budget : half_in_use);
+      size_t budget = hak_release_budget(), in_use = hak_release_in_use(), idle_now = idle();
+      return idle_now > budget || idle_now + warm() > (budget > in_use ? budget : in_use);
     }
     default: return 0;
   }

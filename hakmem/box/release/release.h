@@ -14,8 +14,10 @@
  *             pages, cached large mappings) is held to the budget; warm memory (transfer caches,
  *             spare slabs, free blocks inside partially used slabs, which a steady heap keeps
  *             drawing on) makes the policy eager only when the whole retained total exceeds
- *             max(budget, in use / 2), i.e. when a burst is being freed, so that a steady heap is
- *             not purged and faulted back in; once little is in use, the total is held to the budget.
+ *             max(budget, in use), i.e. when a burst is being freed (a steady heap's caches and
+ *             fragmentation stay below that, measured at about half: docs/memory.md), so that a
+ *             steady heap is not purged and faulted back in; once little is in use, the total is
+ *             held to the budget.
  *   SPEED     keeps everything (prewarm); only malloc_trim returns memory.
  * Decisions are taken synchronously by the boxes that own the memory, under their locks, at the
  * free; there is no background thread (one cannot be started safely from inside a free: creating
@@ -66,7 +68,7 @@ HAK_HIDDEN int hak_release_keep(size_t more);
 HAK_HIDDEN int hak_release_keep_region(unsigned spare_regions, size_t more);
 /* Whether a free must return what it can at once (no transfer caching, no spare, purge): always
  * under LEAN, never under SPEED; under BALANCED while idle memory exceeds the budget or idle and
- * warm memory together exceed max(budget, in use / 2). */
+ * warm memory together exceed max(budget, in use). */
 HAK_HIDDEN int hak_release_eager(void);
 
 #endif

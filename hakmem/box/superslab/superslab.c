@@ -98,9 +98,14 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   pthread_mutex_lock(&g_lock);
   hak_superslab_t* ss;
   int first = -1;
-  /* Prefer SuperSlabs already in use, so that empty ones can be returned. */
+  /* Prefer pages still committed (no faults, and the idle memory they are counted as shrinks
+   * instead of being decommitted while other pages fault in), then SuperSlabs already in use, so
+   * that empty ones can be returned. */
   for (ss = g_list; ss; ss = ss->next)
-    if (ss->free_pages != USABLE_PAGES && (first = find_run(ss->free_pages, n)) >= 0) break;
+    if ((first = find_run(ss->free_pages & ss->committed, n)) >= 0) break;
+  if (!ss)
+    for (ss = g_list; ss; ss = ss->next)
+      if (ss->free_pages != USABLE_PAGES && (first = find_run(ss->free_pages, n)) >= 0) break;
   if (!ss)
     for (ss = g_list; ss; ss = ss->next)
       if ((first = find_run(ss->free_pages, n)) >= 0) break;

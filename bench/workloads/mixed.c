@@ -1,10 +1,9 @@
 /* bench/workloads/mixed.c: the random-mixed workload (the seeds' bench_random_mixed).
  *
- * A working set of `ws` slots; each operation picks a random slot and frees its block if it holds
- * one, else mallocs a random size in [min, max] and writes its first and last byte. Frees read
- * the first byte back into a checksum, so the stores are observable. With the defaults (400 slots,
- * 16..1040 bytes) the live set is ~100 KiB: this measures the allocator's hot path, not the
- * memory system. */
+ * A working set of `ws` slots; each operation (bench_mixed_op) picks a random slot and frees its
+ * block if it holds one, else mallocs a random size in [min, max] and writes its first and last
+ * byte. With the defaults (400 slots, 16..1040 bytes) the live set is ~100 KiB: this measures the
+ * allocator's hot path, not the memory system. */
 #include <stdlib.h>
 
 #include "bench/workloads/workload.h"
@@ -15,22 +14,7 @@ static void run(const bench_params *p, bench_result *out) {
     uint64_t rng = p->seed, sum = 0;
 
     double t0 = bench_now();
-    for (uint64_t i = 0; i < p->ops; i++) {
-        uint64_t r = bench_rand(&rng);
-        unsigned char **s = &slot[bench_below((uint32_t)(r >> 32), p->ws)];
-        if (*s) {
-            sum += (*s)[0];
-            free(*s);
-            *s = NULL;
-        } else {
-            size_t n = bench_size(p, (uint32_t)r);
-            unsigned char *b = malloc(n);
-            if (!b) bench_die("malloc returned NULL");
-            b[0] = (unsigned char)i;
-            b[n - 1] = (unsigned char)(i >> 8);
-            *s = b;
-        }
-    }
+    for (uint64_t i = 0; i < p->ops; i++) bench_mixed_op(p, slot, &rng, i, &sum);
     out->seconds = bench_now() - t0;
     out->ops = p->ops;
     out->checksum = sum;

@@ -1,8 +1,6 @@
 /* bench/workloads/soak.c: the mixed workload for a duration, in one or more threads.
  *
- * Each thread runs mixed.c's loop on its own working set of `ws` slots: pick a random slot, free
- * its block if it holds one, else malloc a random size in [min, max] and write its first and last
- * byte. With --seconds S it runs for S seconds and the main thread prints, once a second,
+ * Each thread runs mixed.c's loop (bench_mixed_op) on its own working set of `ws` slots. With --seconds S it runs for S seconds and the main thread prints, once a second,
  *   PROGRESS t=SECONDS ops=TOTAL
  * on stdout (flushed), the operations of all threads so far: tools/soak follows throughput with
  * it while it samples the process's RSS. Without --seconds it runs --ops operations in total, like
@@ -36,22 +34,7 @@ static void *work(void *arg) {
     uint64_t rng = p->seed + w->tid, sum = 0, i = 0;
     while (i < w->limit && !__atomic_load_n(&g_stop, __ATOMIC_RELAXED)) {
         uint64_t n = w->limit - i < BATCH ? w->limit - i : BATCH;
-        for (uint64_t k = 0; k < n; k++, i++) {
-            uint64_t r = bench_rand(&rng);
-            unsigned char **s = &slot[bench_below((uint32_t)(r >> 32), p->ws)];
-            if (*s) {
-                sum += (*s)[0];
-                free(*s);
-                *s = NULL;
-            } else {
-                size_t size = bench_size(p, (uint32_t)r);
-                unsigned char *b = malloc(size);
-                if (!b) bench_die("malloc returned NULL");
-                b[0] = (unsigned char)i;
-                b[size - 1] = (unsigned char)(i >> 8);
-                *s = b;
-            }
-        }
+        for (uint64_t k = 0; k < n; k++, i++) bench_mixed_op(p, slot, &rng, i, &sum);
         __atomic_store_n(&w->ops, i, __ATOMIC_RELAXED);
     }
     w->end = bench_now();

@@ -8,6 +8,7 @@
 #define BENCH_WORKLOADS_WORKLOAD_H
 
 #include <stdint.h>
+#include <stdlib.h>
 
 typedef struct {
     uint64_t ops;     /* operations in total, over all threads (one malloc or one free each) */
@@ -64,5 +65,27 @@ double bench_parallel(uint64_t threads, void (*body)(uint64_t tid, void *arg), v
 
 /* Prints "<workload>: <what>" on stderr and exits 1: for allocation failures inside run(). */
 void bench_die(const char *what) __attribute__((noreturn));
+
+/* One operation of the random-mixed loop (mixed, soak) on the working set slot[p->ws]: a random
+ * slot; free its block if it holds one (its first byte read into *sum, so the stores are
+ * observable), else malloc a random size in [min, max] and write its first and last byte (from
+ * i). Inline: this is the loop whose instructions tools/instr_per_op reports as the workload's. */
+static inline void bench_mixed_op(const bench_params *p, unsigned char **slot, uint64_t *rng, uint64_t i,
+                                  uint64_t *sum) {
+    uint64_t r = bench_rand(rng);
+    unsigned char **s = &slot[bench_below((uint32_t)(r >> 32), p->ws)];
+    if (*s) {
+        *sum += (*s)[0];
+        free(*s);
+        *s = NULL;
+    } else {
+        size_t n = bench_size(p, (uint32_t)r);
+        unsigned char *b = malloc(n);
+        if (!b) bench_die("malloc returned NULL");
+        b[0] = (unsigned char)i;
+        b[n - 1] = (unsigned char)(i >> 8);
+        *s = b;
+    }
+}
 
 #endif

@@ -1,6 +1,6 @@
 // large box: blocks above 256 KiB in their own 2 MiB-aligned mappings. Alignment, the header found
-// from the user pointer (and from nothing else), the registry, in-place resize, the reuse cache
-// (zeroing on reuse when asked) and trim. The release policy is the profile's default here.
+// from the user pointer (and from nothing else), the registry, growth by moving pages, the reuse
+// cache (zeroing on reuse when asked) and trim. The release policy is the profile's default here.
 #include <stdint.h>
 #include <string.h>
 
@@ -10,6 +10,7 @@
 
 extern "C" {
 #include "hakmem/box/large/large.h"
+#include "hakmem/box/os/os.h"
 #include "hakmem/box/release/release.h"
 #include "hakmem/box/superslab/superslab.h"
 }
@@ -57,10 +58,6 @@ TEST(Large, BlocksAndTheirHeaders) {
     // Every byte usable.
     p[0] = 1;
     p[h->size - 1] = 2;
-    // In-place resize within the mapping only.
-    EXPECT_TRUE(hak_large_resize(h, h->size));
-    EXPECT_TRUE(hak_large_resize(h, c.size / 2));
-    EXPECT_FALSE(hak_large_resize(h, h->size + 1));
     hak_large_counters_t live = counters();
     EXPECT_EQ(live.live_blocks, before.live_blocks + 1);
     EXPECT_EQ(live.live_bytes, before.live_bytes + h->map_size);
@@ -68,6 +65,52 @@ TEST(Large, BlocksAndTheirHeaders) {
     hak_large_counters_t after = counters();
     EXPECT_EQ(after.live_blocks, before.live_blocks);
     EXPECT_EQ(after.live_bytes, before.live_bytes);
+  }
+  hak_large_trim();
+}
+
+// realloc beyond the mapping: the pages move to a larger 2 MiB-aligned mapping with one mremap, the
+// header and the offset with them; the contents stay, the new tail reads zero, the old range
+// leaves the registry, and the counters follow.
+TEST(Large, GrowMovesThePagesWithoutCopying) {
+  for (size_t align : {(size_t)16, 4 * MiB}) {
+    SCOPED_TRACE(testing::Message() << "aligned " << align);
+    hak_large_counters_t before = counters();
+    uint8_t* p = (uint8_t*)hak_large_alloc(1 * MiB, align, 0);
+    ASSERT_NE(p, nullptr);
+    hak_large_t* h = hak_large_lookup(p);
+    ASSERT_NE(h, nullptr);
+    const size_t off = (size_t)(p - (uint8_t*)h), old_size = h->size, old_map = h->map_size;
+    for (size_t i = 0; i < old_size; i++) p[i] = (uint8_t)(i * 7 + 1);
+    hak_os_counters_t os0;
+    hak_os_counters_get(&os0);
+
+    uint8_t* q = (uint8_t*)hak_large_grow(h, 9 * MiB);
+    ASSERT_NE(q, nullptr);
+    hak_os_counters_t os1;
+    hak_os_counters_get(&os1);
+    EXPECT_EQ(os1.mremap_calls, os0.mremap_calls + 1);
+    hak_large_t* g = hak_large_lookup(q);
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ((uintptr_t)g % HAK_SS_SIZE, 0u);
+    EXPECT_EQ((size_t)(q - (uint8_t*)g), off) << "the same offset from the header";
+    EXPECT_EQ(g->magic, HAK_LARGE_LIVE);
+    EXPECT_GE(g->size, 9 * MiB);
+    EXPECT_EQ((uint8_t*)g + g->map_size, q + g->size);
+    size_t bad = 0;
+    for (size_t i = 0; i < old_size; i++) bad += q[i] != (uint8_t)(i * 7 + 1);
+    EXPECT_EQ(bad, 0u) << "contents moved";
+    EXPECT_EQ(q[g->size - 1], 0) << "the new tail is fresh memory";
+    memset(q, 0xab, g->size);  // every byte of the new size usable
+    EXPECT_EQ(hak_region_kind((uintptr_t)h), (unsigned)HAK_REGION_NONE) << "the old range left the registry";
+    for (size_t o = HAK_SS_SIZE; o < g->map_size; o += HAK_SS_SIZE)
+      EXPECT_EQ(hak_region_kind((uintptr_t)g + o), (unsigned)HAK_REGION_LARGE_TAIL);
+    hak_large_counters_t live = counters();
+    EXPECT_EQ(live.live_blocks, before.live_blocks + 1);
+    EXPECT_EQ(live.live_bytes, before.live_bytes + g->map_size);
+    EXPECT_GT(g->map_size, old_map);
+    hak_large_free(g);
+    EXPECT_EQ(counters().live_bytes, before.live_bytes);
   }
   hak_large_trim();
 }

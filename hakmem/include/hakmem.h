@@ -64,7 +64,7 @@ typedef struct hak_stats {
   uint64_t slabs;               /* slabs in use now */
   uint64_t retained_bytes;      /* empty slab pages kept committed for reuse */
   uint64_t bytes_mapped;        /* everything hakmem has mapped now */
-  uint64_t mmap_calls, munmap_calls, madvise_calls;
+  uint64_t mmap_calls, munmap_calls, madvise_calls, mremap_calls;
   uint64_t rss_bytes;           /* the process's resident set now */
   uint64_t bytes_in_use;        /* small blocks held by the program (observe) + large blocks' mappings */
   uint64_t free_block_bytes;    /* free blocks kept in slabs not yet purged, transfer caches, spare slabs */

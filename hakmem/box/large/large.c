@@ -134,9 +134,27 @@ void hak_large_free(hak_large_t* h) {
   release_over_budget();
 }
 
-int hak_large_resize(hak_large_t* h, size_t size) {
-  size_t off = (size_t)(h->user - (uint8_t*)h);
-  return size <= h->map_size - off;
+void* hak_large_grow(hak_large_t* h, size_t size) {
+  size_t off = (size_t)(h->user - (uint8_t*)h), old = h->map_size;
+  if (size > ((size_t)1 << HAK_ADDR_BITS) - off - HAK_SS_SIZE) return NULL;
+  size_t need = round_up(off + size, HAK_SS_SIZE);
+  uint8_t* to = hak_os_map_aligned(need, HAK_SS_SIZE);
+  if (!to) return NULL;
+  /* Off the registry before the range is unmapped: another thread's new mapping may land there. */
+  hak_registry_set((uintptr_t)h, old, HAK_REGION_NONE, HAK_REGION_NONE);
+  if (!hak_os_move(h, old, to)) {
+    hak_registry_set((uintptr_t)h, old, HAK_REGION_LARGE, HAK_REGION_LARGE_TAIL);
+    hak_os_unmap(to, need);
+    return NULL;
+  }
+  h = (hak_large_t*)to;
+  h->map_size = need;
+  h->size = need - off;
+  h->user = to + off;
+  hak_registry_set((uintptr_t)to, need, HAK_REGION_LARGE, HAK_REGION_LARGE_TAIL);
+  __atomic_fetch_add(&g_live_bytes, need - old, __ATOMIC_RELAXED);
+  hak_release_in_use_add((int64_t)(need - old));
+  return h->user;
 }
 
 void hak_large_trim(void) {

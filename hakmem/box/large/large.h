@@ -32,8 +32,10 @@ HAK_HIDDEN void* hak_large_alloc(size_t size, size_t align, int zero);
  * pointer of a large block (interior, or the header does not match). */
 HAK_HIDDEN hak_large_t* hak_large_lookup(const void* p);
 HAK_HIDDEN void hak_large_free(hak_large_t* h);
-/* Grows or shrinks in place when the mapping allows; returns 1 on success. */
-HAK_HIDDEN int hak_large_resize(hak_large_t* h, size_t size);
+/* realloc beyond the mapping: moves the block's pages into a new mapping that holds size usable
+ * bytes, without copying them (the header moves with them, at the same offset). Returns the new
+ * user pointer, or NULL with the block unchanged when the OS refuses or size overflows. */
+HAK_HIDDEN void* hak_large_grow(hak_large_t* h, size_t size);
 /* Unmaps every cached mapping (malloc_trim). */
 HAK_HIDDEN void hak_large_trim(void);
 

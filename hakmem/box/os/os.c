@@ -1,8 +1,11 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mremap */
+#endif
 #include "hakmem/box/os/os.h"
 
 #include <sys/mman.h>
 
-static uint64_t g_mmap_calls, g_munmap_calls, g_madvise_calls, g_bytes_mapped;
+static uint64_t g_mmap_calls, g_munmap_calls, g_madvise_calls, g_mremap_calls, g_bytes_mapped;
 
 static void count(uint64_t* c, uint64_t n) { __atomic_fetch_add(c, n, __ATOMIC_RELAXED); }
 
@@ -35,9 +38,18 @@ void hak_os_decommit(void* p, size_t size) {
   count(&g_madvise_calls, 1);
 }
 
+int hak_os_move(void* from, size_t size, void* to) {
+  void* r = mremap(from, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+  count(&g_mremap_calls, 1);
+  if (r == MAP_FAILED) return 0;
+  __atomic_fetch_sub(&g_bytes_mapped, size, __ATOMIC_RELAXED); /* the source range is gone */
+  return 1;
+}
+
 void hak_os_counters_get(hak_os_counters_t* out) {
   out->mmap_calls = __atomic_load_n(&g_mmap_calls, __ATOMIC_RELAXED);
   out->munmap_calls = __atomic_load_n(&g_munmap_calls, __ATOMIC_RELAXED);
   out->madvise_calls = __atomic_load_n(&g_madvise_calls, __ATOMIC_RELAXED);
+  out->mremap_calls = __atomic_load_n(&g_mremap_calls, __ATOMIC_RELAXED);
   out->bytes_mapped = __atomic_load_n(&g_bytes_mapped, __ATOMIC_RELAXED);
 }

@@ -1,4 +1,4 @@
-/* os box: the only place that calls mmap, munmap and madvise.
+/* os box: the only place that calls mmap, munmap, madvise and mremap.
  *
  * Every call is counted (the syscall budget of the soak tool and the stats report), off the hot
  * path. Thread-safe: the counters are relaxed atomics. Reads no knob. */
@@ -14,6 +14,7 @@ typedef struct hak_os_counters {
   uint64_t mmap_calls;
   uint64_t munmap_calls;
   uint64_t madvise_calls;
+  uint64_t mremap_calls;
   uint64_t bytes_mapped; /* currently mapped by hakmem */
 } hak_os_counters_t;
 
@@ -23,6 +24,10 @@ HAK_HIDDEN void* hak_os_map_aligned(size_t size, size_t align);
 HAK_HIDDEN void hak_os_unmap(void* p, size_t size);
 /* Gives the pages back to the OS; they read as zero when touched again. */
 HAK_HIDDEN void hak_os_decommit(void* p, size_t size);
+/* Moves the pages of the mapping [from, from + size) over the start of the mapping at `to` (one
+ * made by hak_os_map_aligned, at least size bytes), without copying them; [from, from + size) is
+ * unmapped. Returns 0 (nothing changed) when the OS refuses. */
+HAK_HIDDEN int hak_os_move(void* from, size_t size, void* to);
 HAK_HIDDEN void hak_os_counters_get(hak_os_counters_t* out);
 
 #endif

@@ -86,6 +86,7 @@ void hak_stats_collect(hak_stats_t* out) {
   out->mmap_calls = os.mmap_calls;
   out->munmap_calls = os.munmap_calls;
   out->madvise_calls = os.madvise_calls;
+  out->mremap_calls = os.mremap_calls;
   out->rss_bytes = rss_bytes();
   /* observe: what the program holds; elsewhere what threads were handed (their caches included). */
   out->bytes_in_use = HAK_CFG_STATS ? small_in_use + large.live_bytes : hak_release_in_use();
@@ -160,9 +161,10 @@ static void write_report(const hak_stats_t* s, sink_t* out) {
   emit(out, "in use %.1f MiB (%s); retained %.1f MiB: empty pages %.1f, free blocks %.1f, large %.1f\n",
        mib(s->bytes_in_use), HAK_CFG_STATS ? "held by the program" : "handed to threads, caches included",
        mib(s->retained_total_bytes), mib(s->retained_bytes), mib(s->free_block_bytes), mib(s->large_cached_bytes));
-  emit(out, "mapped %.1f MiB, RSS %.1f MiB; system calls: mmap %llu, munmap %llu, madvise %llu\n",
+  emit(out, "mapped %.1f MiB, RSS %.1f MiB; system calls: mmap %llu, munmap %llu, madvise %llu, mremap %llu\n",
        mib(s->bytes_mapped), mib(s->rss_bytes), (unsigned long long)s->mmap_calls,
-       (unsigned long long)s->munmap_calls, (unsigned long long)s->madvise_calls);
+       (unsigned long long)s->munmap_calls, (unsigned long long)s->madvise_calls,
+       (unsigned long long)s->mremap_calls);
 }
 
 void hak_stats_write(const hak_stats_t* s, FILE* out) {

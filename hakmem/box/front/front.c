@@ -35,6 +35,7 @@ static HAK_NOINLINE int thread_start(void) {
   if (hak_tc.state == HAK_THREAD_EXITED) return 0;
   hak_thread_process_init();
   pthread_once(&g_key_once, key_init);
+  hak_central_thread_start(); /* first: the storage comes from a slab of this thread's own */
   void* storage;
   if (!hak_central_refill(g_storage_class, &storage, 1)) return 0;
   if (HAK_CFG_CHECK_FREE) safe_storage(storage, 1);
@@ -51,11 +52,24 @@ static HAK_NOINLINE int thread_start(void) {
   return 1;
 }
 
+/* One past the last slot of the bin of cls, where its remote batch starts. */
+static void** bin_limit(unsigned cls) { return hak_tc.base[cls] + hak_class_info[cls].cache_cap; }
+
+static void flush_remote(unsigned cls) {
+  void** end = hak_tc.end[cls];
+  unsigned n = (unsigned)(bin_limit(cls) - end);
+  if (!n) return;
+  hak_central_flush(cls, end, n);
+  hak_tc.end[cls] = bin_limit(cls);
+  if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
+}
+
 static void flush_bins(void) {
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
     unsigned n = (unsigned)(hak_tc.top[cls] - hak_tc.base[cls]);
     if (n) hak_central_flush(cls, hak_tc.base[cls], n);
     hak_tc.top[cls] = hak_tc.base[cls];
+    flush_remote(cls);
   }
   if (HAK_CFG_STATS) hak_stats_merge_thread(&hak_tc.stats[0]);
 }
@@ -70,6 +84,7 @@ static void thread_exit(void* unused) {
   memset(hak_tc.end, 0, sizeof hak_tc.end);
   hak_tc.storage = NULL;
   hak_tc.state = HAK_THREAD_EXITED;
+  hak_central_thread_exit();
   if (HAK_CFG_CHECK_FREE) safe_storage(storage, 0);
   hak_central_flush(g_storage_class, &storage, 1);
 }
@@ -138,16 +153,26 @@ void hak_front_free_slow(void* p, unsigned cls) {
     return;
   }
   void** base = hak_tc.base[cls];
+  unsigned batch = hak_class_info[cls].batch;
   if (hak_tc.top[cls] == hak_tc.end[cls]) {
-    /* Full: the oldest half goes back to the central box. */
-    unsigned batch = hak_class_info[cls].batch;
-    unsigned keep = (unsigned)(hak_tc.top[cls] - base) - batch;
-    hak_central_flush(cls, base, batch);
-    memmove(base, base + batch, keep * sizeof(void*));
-    hak_tc.top[cls] = base + keep;
-    if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
+    /* Full: the remote batch goes to the central box, or if there is none, the oldest half. */
+    if (hak_tc.end[cls] != bin_limit(cls)) {
+      flush_remote(cls);
+    } else {
+      unsigned keep = (unsigned)(hak_tc.top[cls] - base) - batch;
+      hak_central_flush(cls, base, batch);
+      memmove(base, base + batch, keep * sizeof(void*));
+      hak_tc.top[cls] = base + keep;
+      if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
+    }
   }
-  *hak_tc.top[cls]++ = p;
+  if (__atomic_load_n(&hak_page_of((uintptr_t)p)->owner, __ATOMIC_RELAXED) == hak_central_self) {
+    *hak_tc.top[cls]++ = p;
+    return;
+  }
+  /* Another thread's slab: to the central box in a batch, never handed out by this cache. */
+  *--hak_tc.end[cls] = p;
+  if (bin_limit(cls) - hak_tc.end[cls] >= batch) flush_remote(cls);
 }
 
 void hak_front_free_other(void* p, const char* func) {
@@ -241,7 +266,7 @@ void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
   if (HAK_CFG_POISON_FREE) poison_fill(b, r.block_size);
   unsigned cls = (unsigned)r.cls;
   void** top = hak_tc.top[cls];
-  if (HAK_LIKELY(top != hak_tc.end[cls])) {
+  if (HAK_LIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) == hak_central_self && top != hak_tc.end[cls])) {
     *top = p;
     hak_tc.top[cls] = top + 1;
     return;

@@ -124,7 +124,9 @@ static HAK_NOINLINE void* alloc_refill(unsigned cls) {
     if (!hak_central_refill(cls, &p, 1)) goto oom;
     return handed_out(p, cls);
   }
-  unsigned n = hak_central_refill(cls, hak_tc.base[cls], hak_class_info[cls].batch);
+  unsigned batch = hak_class_info[cls].batch;
+  if ((unsigned)(hak_tc.end[cls] - hak_tc.base[cls]) < batch) flush_remote(cls); /* room for a batch */
+  unsigned n = hak_central_refill(cls, hak_tc.base[cls], batch);
   if (!n) goto oom;
   hak_tc.top[cls] = hak_tc.base[cls] + n;
   if (HAK_CFG_STATS) hak_tc.stats[0].refills[cls]++;
@@ -155,8 +157,9 @@ void hak_front_free_slow(void* p, unsigned cls) {
   void** base = hak_tc.base[cls];
   unsigned batch = hak_class_info[cls].batch;
   if (hak_tc.top[cls] == hak_tc.end[cls]) {
-    /* Full: the remote batch goes to the central box, or if there is none, the oldest half. */
-    if (hak_tc.end[cls] != bin_limit(cls)) {
+    /* Full: the remote batch goes to the central box when it fills half the bin or more, else
+     * the stack's oldest half. */
+    if (bin_limit(cls) - hak_tc.end[cls] >= batch) {
       flush_remote(cls);
     } else {
       unsigned keep = (unsigned)(hak_tc.top[cls] - base) - batch;
@@ -166,13 +169,20 @@ void hak_front_free_slow(void* p, unsigned cls) {
       if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
     }
   }
-  if (__atomic_load_n(&hak_page_of((uintptr_t)p)->owner, __ATOMIC_RELAXED) == hak_central_self) {
-    *hak_tc.top[cls]++ = p;
+  if (__atomic_load_n(&hak_page_of((uintptr_t)p)->owner, __ATOMIC_RELAXED) == hak_central_self) *hak_tc.top[cls]++ = p;
+  else *--hak_tc.end[cls] = p;
+}
+
+/* Blocks of other threads' slabs go to the central box in batches, never out of this cache again:
+ * that thread may be writing their neighbours in the same cache line. */
+void hak_front_free_remote(void* p, unsigned cls) {
+  void** end = hak_tc.end[cls];
+  if (HAK_LIKELY(end != hak_tc.top[cls])) { /* also false before the thread starts, and for no class */
+    *--end = p;
+    hak_tc.end[cls] = end;
     return;
   }
-  /* Another thread's slab: to the central box in a batch, never handed out by this cache. */
-  *--hak_tc.end[cls] = p;
-  if (bin_limit(cls) - hak_tc.end[cls] >= batch) flush_remote(cls);
+  hak_front_free_slow(p, cls);
 }
 
 void hak_front_free_other(void* p, const char* func) {
@@ -265,8 +275,12 @@ void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
   r.slab->states[r.index] = HAK_BLOCK_FREED;
   if (HAK_CFG_POISON_FREE) poison_fill(b, r.block_size);
   unsigned cls = (unsigned)r.cls;
+  if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
+    hak_front_free_remote(p, cls);
+    return;
+  }
   void** top = hak_tc.top[cls];
-  if (HAK_LIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) == hak_central_self && top != hak_tc.end[cls])) {
+  if (HAK_LIKELY(top != hak_tc.end[cls])) {
     *top = p;
     hak_tc.top[cls] = top + 1;
     return;

@@ -39,8 +39,9 @@ enum { HAK_THREAD_NEW = 0, HAK_THREAD_ACTIVE = 1, HAK_THREAD_EXITED = 2 };
 
 /* The bin of class c has cache_cap slots from base[c]: the stack [base[c], end[c]) with its next
  * free slot at top[c], and the remote batch [end[c], base[c] + cache_cap), filled downwards (end[c]
- * moves). Three arrays rather than an array of bins: the fast paths address %fs:top(,cls,8)
- * directly, with no shift to scale the class and no bin address to rebuild for the store. */
+ * moves) until it meets the stack. Three arrays rather than an array of bins: the fast paths
+ * address %fs:top(,cls,8) directly, with no shift to scale the class and no bin address to rebuild
+ * for the store. */
 typedef struct hak_tcache {
   void** top[HAK_NCLASSES + 1];
   void** base[HAK_NCLASSES + 1];
@@ -55,6 +56,8 @@ extern __thread hak_tcache_t hak_tc HAK_HIDDEN;
 /* Slow paths. */
 HAK_HIDDEN void* hak_front_malloc_slow(size_t size);
 HAK_HIDDEN void hak_front_free_slow(void* p, unsigned cls);
+/* p's slab is another thread's: into the remote batch. */
+HAK_HIDDEN void hak_front_free_remote(void* p, unsigned cls);
 HAK_HIDDEN void hak_front_free_other(void* p, const char* func);
 /* A block of class cls through the thread cache (aligned allocations, realloc; in safe, every
  * small malloc: it also checks the block for writes after free and arms its canary). */
@@ -85,14 +88,18 @@ HAK_INLINE void hak_front_free_named(void* p, const char* func) {
   uintptr_t a = (uintptr_t)p;
   if (HAK_LIKELY(hak_region_kind(a) == HAK_REGION_SUPERSLAB)) {
     hak_slab_t* page = hak_page_of(a);
-    unsigned cls = page->cls;
+    size_t cls = page->cls; /* size_t: indexes the bins with no zero-extension */
     if (HAK_CFG_CHECK_FREE) { /* one tail call: validation, then the same push */
       hak_front_safe_free(p, page, func);
       return;
     }
     if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, cls);
+    if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
+      hak_front_free_remote(p, cls);
+      return;
+    }
     void** top = hak_tc.top[cls];
-    if (HAK_LIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) == hak_central_self && top != hak_tc.end[cls])) {
+    if (HAK_LIKELY(top != hak_tc.end[cls])) {
       *top = p;
       hak_tc.top[cls] = top + 1;
       return;

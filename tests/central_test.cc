@@ -202,6 +202,64 @@ TEST(Central, ConcurrentRefillAndFlush) {
   EXPECT_EQ(live_slabs(), slabs0);
 }
 
+// ---- ownership: a refill carves the caller's slabs, never a live other thread's -----------------
+
+// Every page entry of slab s names owner (free() reads the entry of the block's page).
+void expect_owner(hak_slab_t* s, uint16_t owner) {
+  for (unsigned i = 0; i < s->npages; i++) EXPECT_EQ(s[i].owner, owner) << "page " << i << " of the slab";
+}
+
+TEST(Central, RefillLeavesLiveOwnersSlabsAndAdoptsExitedOnes) {
+  const unsigned cls = 33;  // 12 KiB blocks, 10 per two-page slab
+  ASSERT_EQ(hak_class_info[cls].slab_pages, 2u);
+  const uint64_t slabs0 = live_slabs();
+  std::atomic<int> step{0};
+  std::vector<void*> a;
+  uint16_t a_id = 0;
+  std::thread ta([&] {
+    hak_central_thread_start();
+    a_id = hak_central_self;
+    a = refill(cls, 3);
+    step = 1;
+    while (step.load() != 2) std::this_thread::yield();
+    hak_central_thread_exit();  // its blocks are still out: the slab stays, free to adopt
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  ASSERT_NE(a_id, 0);
+  hak_slab_t* sa = slab_of(a[0]);
+  expect_owner(sa, a_id);
+
+  hak_central_thread_start();
+  const uint16_t me = hak_central_self;
+  ASSERT_NE(me, 0);
+  ASSERT_NE(me, a_id);
+  std::vector<void*> m = refill(cls, 3);
+  for (void* p : m) EXPECT_NE(slab_of(p), sa) << "a live thread's slab was carved by another";
+  expect_owner(slab_of(m[0]), me);
+
+  step = 2;
+  ta.join();
+  std::vector<void*> m2 = refill(cls, 3);  // its own slab first (7 blocks left), then adopted ones
+  for (void* p : m2) EXPECT_EQ(slab_of(p), slab_of(m[0]));
+  std::vector<void*> c;
+  uint16_t c_id = 0;
+  std::thread tc([&] {  // a new thread adopts the exited one's slab, not the live main thread's
+    hak_central_thread_start();
+    c_id = hak_central_self;
+    c = refill(cls, 3);
+    hak_central_thread_exit();
+  });
+  tc.join();
+  for (void* p : c) EXPECT_EQ(slab_of(p), sa);
+  expect_owner(sa, c_id);
+
+  for (auto* v : {&a, &m, &m2, &c}) flush(cls, *v);
+  hak_central_thread_exit();
+  EXPECT_EQ(hak_central_self, 0);
+  hak_central_drain();
+  EXPECT_EQ(live_slabs(), slabs0);
+}
+
 // ---- purge: the free OS pages of a live slab go back to the OS ---------------------------------
 
 // Whether the 4 KiB page holding p is resident.

@@ -302,6 +302,27 @@ TEST(Threads, FirstOperationOfANewThread) {
   }).join();
 }
 
+// Passive false sharing (bench cache_scratch): a thread that frees another thread's small block
+// must not hand that block out again itself, or two threads end up writing one cache line. Its
+// next mallocs of the class get other blocks (the freed one goes back through the central box).
+TEST(Threads, AFreedBlockOfAnotherThreadIsNotReusedByTheFreeingThread) {
+  for (size_t size : {8, 24, 100, 3000}) {
+    void* p = ta_malloc(size);
+    ASSERT_NE(p, nullptr);
+    int reused = 0;
+    std::thread([&] {
+      ta_free(p);
+      void* got[200];
+      for (void*& q : got) {
+        q = ta_malloc(size);
+        reused += q == p;
+      }
+      for (void* q : got) ta_free(q);
+    }).join();
+    EXPECT_EQ(reused, 0) << size << "-byte block";
+  }
+}
+
 // Other pthread keys' destructors run after hakmem's own (its key is older): by then the thread's
 // caches are gone, and the thread must still be able to free and allocate, every kind of block.
 std::atomic<int> g_destructor_runs{0};

@@ -24,6 +24,63 @@ typedef struct central_class {
 
 static central_class_t g_central[HAK_NCLASSES];
 
+/* ---- owner ids -------------------------------------------------------------------------------- */
+
+#define OWNER_IDS 65536 /* uint16_t; id 0 means none and is never live */
+
+__thread uint16_t hak_central_self;
+
+static pthread_mutex_t g_owner_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t g_owner_live[OWNER_IDS / 64]; /* bit id: a live thread has it; written under g_owner_lock */
+static unsigned g_owner_next = 1;
+
+static int owner_live(unsigned id) {
+  return __atomic_load_n(&g_owner_live[id / 64], __ATOMIC_RELAXED) >> (id % 64) & 1;
+}
+
+static void owner_set_live(unsigned id, int on) {
+  uint64_t w = g_owner_live[id / 64], bit = 1ull << (id % 64);
+  __atomic_store_n(&g_owner_live[id / 64], on ? w | bit : w & ~bit, __ATOMIC_RELAXED);
+}
+
+void hak_central_thread_start(void) {
+  if (hak_central_self) return; /* a start that failed later (no memory for the cache) is retried */
+  pthread_mutex_lock(&g_owner_lock);
+  /* Round robin: an exited thread's id is not given out again at once, so that its slabs go to
+   * whichever threads need them rather than all to the next new thread. */
+  for (unsigned i = 1; i < OWNER_IDS; i++) {
+    unsigned id = g_owner_next;
+    g_owner_next = id == OWNER_IDS - 1 ? 1 : id + 1;
+    if (!owner_live(id)) {
+      owner_set_live(id, 1);
+      hak_central_self = (uint16_t)id;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&g_owner_lock);
+}
+
+void hak_central_thread_exit(void) {
+  if (!hak_central_self) return;
+  pthread_mutex_lock(&g_owner_lock);
+  owner_set_live(hak_central_self, 0);
+  pthread_mutex_unlock(&g_owner_lock);
+  hak_central_self = 0;
+}
+
+/* Whether the calling thread (owner id self) may carve slab s: its own, unowned, or an exited
+ * thread's. */
+static int carvable(const hak_slab_t* s, unsigned self) {
+  unsigned owner = s->owner;
+  return owner == self || !owner_live(owner);
+}
+
+/* Makes self the owner of slab s (class lock held): in every page entry, the one free() reads. */
+static void adopt(hak_slab_t* s, unsigned self) {
+  if (s->owner == self) return;
+  for (unsigned i = 0; i < s->npages; i++) __atomic_store_n(&s[i].owner, (uint16_t)self, __ATOMIC_RELAXED);
+}
+
 /* ---- the purge state of a slab (superslab header, under the class lock) ----------------------- */
 
 static unsigned head_of(hak_slab_t* s) { return hak_slab_index(s); }
@@ -316,20 +373,30 @@ static int slab_put(central_class_t* c, hak_slab_t* s, void* p) {
 
 static hak_slab_t* slab_of(void* p) { return hak_slab_head(hak_page_of((uintptr_t)p)); }
 
+/* The first partial slab the calling thread may carve (the whole list: it is short while few
+ * threads share a class), or NULL. */
+static hak_slab_t* carvable_partial(central_class_t* c, unsigned self) {
+  for (hak_slab_t* s = c->partial; s; s = s->next)
+    if (carvable(s, self)) return s;
+  return NULL;
+}
+
 unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
   central_class_t* c = &g_central[cls];
+  unsigned self = hak_central_self;
   pthread_mutex_lock(&c->lock);
   unsigned got = n < c->ntransfer ? n : c->ntransfer;
   c->ntransfer -= got;
   memcpy(out, &c->transfer[c->ntransfer], got * sizeof(void*));
   while (got < n) {
-    hak_slab_t* s = c->partial;
+    hak_slab_t* s = carvable_partial(c, self);
     if (!s) {
       s = c->spare ? c->spare : hak_ss_slab_alloc(cls);
       c->spare = NULL;
-      if (!s) break;
-      list_push(c, s);
+      if (s) list_push(c, s);
+      else if (!(s = c->partial)) break; /* out of memory: a live thread's slab rather than none */
     }
+    adopt(s, self);
     int64_t before = due_of(s);
     got += slab_take(c, s, cls, out + got, n - got);
     c->due += due_of(s) - before;
@@ -453,13 +520,19 @@ unsigned hak_central_transfer_count(unsigned cls) {
 }
 
 void hak_central_fork_prepare(void) {
+  pthread_mutex_lock(&g_owner_lock);
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) pthread_mutex_lock(&g_central[cls].lock);
 }
 
 void hak_central_fork_parent(void) {
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) pthread_mutex_unlock(&g_central[cls].lock);
+  pthread_mutex_unlock(&g_owner_lock);
 }
 
 void hak_central_fork_child(void) {
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) pthread_mutex_init(&g_central[cls].lock, NULL);
+  /* Only the forking thread lives on in the child: the other threads' slabs are free to adopt. */
+  memset(g_owner_live, 0, sizeof g_owner_live);
+  if (hak_central_self) owner_set_live(hak_central_self, 1);
+  pthread_mutex_init(&g_owner_lock, NULL);
 }

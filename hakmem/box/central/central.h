@@ -13,7 +13,12 @@
  * blocks straight back into their slabs, drops the transfer cache and spare, and purges the slabs
  * it touched; SPEED purges only at malloc_trim.
  * Free lists are validated (safe profile) as they are popped: a link that leaves its slab is
- * reported as a corrupted free list instead of being followed. */
+ * reported as a corrupted free list instead of being followed.
+ * Ownership: every thread with a cache has an owner id (hak_central_self); a refill carves for it
+ * only slabs it owns, unowned ones or those of exited threads (adopting them), never a live other
+ * thread's: two threads writing blocks of one cache line slow each other down (false sharing).
+ * The front box caches a freed block only when the calling thread owns its slab. The owner is a
+ * hint: a stale read sends a block the slower way, and any block may go to any cache or here. */
 #ifndef HAKMEM_BOX_CENTRAL_H
 #define HAKMEM_BOX_CENTRAL_H
 
@@ -30,6 +35,12 @@ HAK_HIDDEN void hak_central_flush(unsigned cls, void* const* blocks, unsigned n)
 HAK_HIDDEN void hak_central_drain(void);
 /* Blocks of class cls sitting in the transfer cache (stats). */
 HAK_HIDDEN unsigned hak_central_transfer_count(unsigned cls);
+
+/* The calling thread's owner id, 0 when it has none (not started, exited, or 65535 live). */
+extern __thread uint16_t hak_central_self HAK_HIDDEN;
+/* Gives the calling thread an owner id; at its exit, its slabs become free to adopt. */
+HAK_HIDDEN void hak_central_thread_start(void);
+HAK_HIDDEN void hak_central_thread_exit(void);
 
 HAK_HIDDEN void hak_central_fork_prepare(void);
 HAK_HIDDEN void hak_central_fork_parent(void);

@@ -35,6 +35,7 @@ static HAK_NOINLINE int thread_start(void) {
   if (hak_tc.state == HAK_THREAD_EXITED) return 0;
   hak_thread_process_init();
   pthread_once(&g_key_once, key_init);
+  hak_central_thread_start(); /* first: the storage comes from a slab of this thread's own */
   void* storage;
   if (!hak_central_refill(g_storage_class, &storage, 1)) return 0;
   if (HAK_CFG_CHECK_FREE) safe_storage(storage, 1);
@@ -51,11 +52,24 @@ static HAK_NOINLINE int thread_start(void) {
   return 1;
 }
 
+/* One past the last slot of the bin of cls, where its remote batch starts. */
+static void** bin_limit(unsigned cls) { return hak_tc.base[cls] + hak_class_info[cls].cache_cap; }
+
+static void flush_remote(unsigned cls) {
+  void** end = hak_tc.end[cls];
+  unsigned n = (unsigned)(bin_limit(cls) - end);
+  if (!n) return;
+  hak_central_flush(cls, end, n);
+  hak_tc.end[cls] = bin_limit(cls);
+  if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
+}
+
 static void flush_bins(void) {
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
     unsigned n = (unsigned)(hak_tc.top[cls] - hak_tc.base[cls]);
     if (n) hak_central_flush(cls, hak_tc.base[cls], n);
     hak_tc.top[cls] = hak_tc.base[cls];
+    flush_remote(cls);
   }
   if (HAK_CFG_STATS) hak_stats_merge_thread(&hak_tc.stats[0]);
 }
@@ -70,6 +84,7 @@ static void thread_exit(void* unused) {
   memset(hak_tc.end, 0, sizeof hak_tc.end);
   hak_tc.storage = NULL;
   hak_tc.state = HAK_THREAD_EXITED;
+  hak_central_thread_exit();
   if (HAK_CFG_CHECK_FREE) safe_storage(storage, 0);
   hak_central_flush(g_storage_class, &storage, 1);
 }
@@ -109,7 +124,9 @@ static HAK_NOINLINE void* alloc_refill(unsigned cls) {
     if (!hak_central_refill(cls, &p, 1)) goto oom;
     return handed_out(p, cls);
   }
-  unsigned n = hak_central_refill(cls, hak_tc.base[cls], hak_class_info[cls].batch);
+  unsigned batch = hak_class_info[cls].batch;
+  if ((unsigned)(hak_tc.end[cls] - hak_tc.base[cls]) < batch) flush_remote(cls); /* room for a batch */
+  unsigned n = hak_central_refill(cls, hak_tc.base[cls], batch);
   if (!n) goto oom;
   hak_tc.top[cls] = hak_tc.base[cls] + n;
   if (HAK_CFG_STATS) hak_tc.stats[0].refills[cls]++;
@@ -138,16 +155,34 @@ void hak_front_free_slow(void* p, unsigned cls) {
     return;
   }
   void** base = hak_tc.base[cls];
+  unsigned batch = hak_class_info[cls].batch;
   if (hak_tc.top[cls] == hak_tc.end[cls]) {
-    /* Full: the oldest half goes back to the central box. */
-    unsigned batch = hak_class_info[cls].batch;
-    unsigned keep = (unsigned)(hak_tc.top[cls] - base) - batch;
-    hak_central_flush(cls, base, batch);
-    memmove(base, base + batch, keep * sizeof(void*));
-    hak_tc.top[cls] = base + keep;
-    if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
+    /* Full: the remote batch goes to the central box when it fills half the bin or more, else
+     * the stack's oldest half. */
+    if (bin_limit(cls) - hak_tc.end[cls] >= batch) {
+      flush_remote(cls);
+    } else {
+      unsigned keep = (unsigned)(hak_tc.top[cls] - base) - batch;
+      hak_central_flush(cls, base, batch);
+      memmove(base, base + batch, keep * sizeof(void*));
+      hak_tc.top[cls] = base + keep;
+      if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
+    }
   }
-  *hak_tc.top[cls]++ = p;
+  if (__atomic_load_n(&hak_page_of((uintptr_t)p)->owner, __ATOMIC_RELAXED) == hak_central_self) *hak_tc.top[cls]++ = p;
+  else *--hak_tc.end[cls] = p;
+}
+
+/* Blocks of other threads' slabs go to the central box in batches, never out of this cache again:
+ * that thread may be writing their neighbours in the same cache line. */
+void hak_front_free_remote(void* p, unsigned cls) {
+  void** end = hak_tc.end[cls];
+  if (HAK_LIKELY(end != hak_tc.top[cls])) { /* also false before the thread starts, and for no class */
+    *--end = p;
+    hak_tc.end[cls] = end;
+    return;
+  }
+  hak_front_free_slow(p, cls);
 }
 
 void hak_front_free_other(void* p, const char* func) {
@@ -240,6 +275,10 @@ void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
   r.slab->states[r.index] = HAK_BLOCK_FREED;
   if (HAK_CFG_POISON_FREE) poison_fill(b, r.block_size);
   unsigned cls = (unsigned)r.cls;
+  if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
+    hak_front_free_remote(p, cls);
+    return;
+  }
   void** top = hak_tc.top[cls];
   if (HAK_LIKELY(top != hak_tc.end[cls])) {
     *top = p;

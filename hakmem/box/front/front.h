@@ -2,10 +2,12 @@
  *
  * A thread cache is one stack of block pointers per class ("bin"): malloc pops, free pushes.
  * malloc(n <= 256 KiB): the class from one table load (n <= 1 KiB) or from the highest bit of n,
- * one pop. free(p): one registry byte, one page entry byte for the class, one push, whichever
- * thread allocated p. Everything else (refill and flush in batches with the central box, large
- * blocks, thread start and exit, errors) is behind one unlikely branch in a separate non-inlined
- * function.
+ * one pop. free(p): one registry byte, the page entry's class and owner, one push when the calling
+ * thread owns p's slab. A block of a slab another thread owns joins the bin's remote batch, which
+ * goes to the central box, so that this thread never hands it out again: two threads would write
+ * one cache line (passive false sharing). Everything else (refill and flush in batches with the
+ * central box, remote batches, large blocks, thread start and exit, errors) is behind one unlikely
+ * branch in a separate non-inlined function.
  * A zeroed bin (top == base == end == NULL) fails both checks, so a new thread's first malloc and
  * free reach the slow path, which starts the thread's cache: no "initialised?" test on the fast
  * path. The bin of HAK_CLASS_NONE is never set up, so a pointer into a page without a slab also
@@ -18,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hakmem/box/central/central.h"
 #include "hakmem/box/size_class/size_class.h"
 #include "hakmem/box/stats/stats.h"
 #include "hakmem/box/superslab/superslab.h"
@@ -34,9 +37,11 @@
 
 enum { HAK_THREAD_NEW = 0, HAK_THREAD_ACTIVE = 1, HAK_THREAD_EXITED = 2 };
 
-/* The bin of class c is the stack [base[c], end[c]) with its next free slot at top[c]. Three
- * arrays rather than an array of bins: the fast paths address %fs:top(,cls,8) directly, with no
- * shift to scale the class and no bin address to rebuild for the store. */
+/* The bin of class c has cache_cap slots from base[c]: the stack [base[c], end[c]) with its next
+ * free slot at top[c], and the remote batch [end[c], base[c] + cache_cap), filled downwards (end[c]
+ * moves) until it meets the stack. Three arrays rather than an array of bins: the fast paths
+ * address %fs:top(,cls,8) directly, with no shift to scale the class and no bin address to rebuild
+ * for the store. */
 typedef struct hak_tcache {
   void** top[HAK_NCLASSES + 1];
   void** base[HAK_NCLASSES + 1];
@@ -51,6 +56,8 @@ extern __thread hak_tcache_t hak_tc HAK_HIDDEN;
 /* Slow paths. */
 HAK_HIDDEN void* hak_front_malloc_slow(size_t size);
 HAK_HIDDEN void hak_front_free_slow(void* p, unsigned cls);
+/* p's slab is another thread's: into the remote batch. */
+HAK_HIDDEN void hak_front_free_remote(void* p, unsigned cls);
 HAK_HIDDEN void hak_front_free_other(void* p, const char* func);
 /* A block of class cls through the thread cache (aligned allocations, realloc; in safe, every
  * small malloc: it also checks the block for writes after free and arms its canary). */
@@ -81,12 +88,16 @@ HAK_INLINE void hak_front_free_named(void* p, const char* func) {
   uintptr_t a = (uintptr_t)p;
   if (HAK_LIKELY(hak_region_kind(a) == HAK_REGION_SUPERSLAB)) {
     hak_slab_t* page = hak_page_of(a);
-    unsigned cls = page->cls;
+    size_t cls = page->cls; /* size_t: indexes the bins with no zero-extension */
     if (HAK_CFG_CHECK_FREE) { /* one tail call: validation, then the same push */
       hak_front_safe_free(p, page, func);
       return;
     }
     if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, cls);
+    if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
+      hak_front_free_remote(p, cls);
+      return;
+    }
     void** top = hak_tc.top[cls];
     if (HAK_LIKELY(top != hak_tc.end[cls])) {
       *top = p;

@@ -144,6 +144,7 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   for (unsigned i = 0; i < n; i++) ss->purged[first + i] = 0;
   for (unsigned i = 0; i < n; i++) {
     ss->pages[first + i].head = (uint8_t)first;
+    __atomic_store_n(&ss->pages[first + i].owner, 0, __ATOMIC_RELAXED); /* the central box gives it one */
     /* The class byte is what free() trusts: publish it last. */
     __atomic_store_n(&ss->pages[first + i].cls, (uint8_t)cls, __ATOMIC_RELEASE);
   }

@@ -14,8 +14,9 @@
  *              SuperSlab, or a large region. Readers need no lock; writers hold the box's lock.
  * Invariants: a registered chunk is wholly hakmem's; a page that holds no blocks has class
  * HAK_CLASS_NONE; slab->start is 64 KiB-aligned so a block is aligned to its size's lowest bit.
- * Thread-safety: slab fields other than cls/head are protected by the owning class's central lock;
- * page allocation and the SuperSlab list by this box's lock. */
+ * Thread-safety: slab fields other than cls/head are protected by the owning class's central lock
+ * (owner is written under it, read by free() without it); page allocation and the SuperSlab list by
+ * this box's lock. */
 #ifndef HAKMEM_BOX_SUPERSLAB_H
 #define HAKMEM_BOX_SUPERSLAB_H
 
@@ -54,12 +55,15 @@ enum { HAK_BLOCK_NEVER = 0, HAK_BLOCK_ALLOCATED = 0xA1, HAK_BLOCK_FREED = 0xF7, 
 typedef struct hak_slab {
   uint8_t cls;    /* block class of the slab covering this page, or HAK_CLASS_NONE */
   uint8_t head;   /* index of the slab's head page */
-  uint8_t npages; /* head only, as the fields below */
+  uint8_t npages; /* head only, as the fields below but owner */
   uint8_t listed; /* on its class's partial list */
+  /* Every page: the owner id of the thread whose cache takes this slab's frees (central box), 0 for
+   * none; beside cls, so free() reads both from one line. Written under the class lock only. */
+  uint16_t owner;
+  uint16_t used;  /* blocks handed out of the slab (in caches or with the program) */
   uint32_t magic; /* HAK_SLAB_MAGIC while the slab is live */
-  uint32_t used;     /* blocks handed out of the slab (in caches or with the program) */
-  uint32_t carved;   /* blocks [0, carved) have been handed out at least once */
-  uint32_t capacity; /* blocks */
+  uint16_t carved;   /* blocks [0, carved) have been handed out at least once */
+  uint16_t capacity; /* blocks (at most HAK_MAX_SLAB_BLOCKS) */
   uint32_t block_size;
   void* free_list; /* returned blocks, linked through their first word */
   struct hak_slab* prev;
@@ -68,6 +72,7 @@ typedef struct hak_slab {
   uint8_t* states; /* safe: one state byte per block; observe: one uint16_t owner tag per block */
 } hak_slab_t;
 _Static_assert(sizeof(hak_slab_t) == 64, "one cache line per page entry");
+_Static_assert(HAK_MAX_SLAB_BLOCKS <= UINT16_MAX, "block counts fit in uint16_t");
 
 typedef struct hak_superslab {
   hak_slab_t pages[HAK_SS_PAGES];

@@ -73,6 +73,7 @@ TEST(Large, BlocksAndTheirHeaders) {
 // header and the offset with them; the contents stay, the new tail reads zero, the old range
 // leaves the registry, and the counters follow.
 TEST(Large, GrowMovesThePagesWithoutCopying) {
+  hak_large_trim();  // no cached mapping to grow into: the tail is fresh memory
   for (size_t align : {(size_t)16, 4 * MiB}) {
     SCOPED_TRACE(testing::Message() << "aligned " << align);
     hak_large_counters_t before = counters();
@@ -113,6 +114,56 @@ TEST(Large, GrowMovesThePagesWithoutCopying) {
     EXPECT_EQ(counters().live_bytes, before.live_bytes);
   }
   hak_large_trim();
+}
+
+// Growing takes a cached mapping of about the new size when there is one (no new mapping).
+TEST(Large, GrowIntoACachedMapping) {
+  hak_large_trim();
+  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);  // keeps freed mappings whatever their size
+  void* big = hak_large_alloc(8 * MiB, 16, 0);
+  ASSERT_NE(big, nullptr);
+  hak_large_free(hak_large_lookup(big));
+  ASSERT_EQ(counters().cached_maps, 1u);
+  uint8_t* p = (uint8_t*)hak_large_alloc(1 * MiB, 16, 0);
+  ASSERT_NE(p, nullptr);
+  hak_large_t* h = hak_large_lookup(p);
+  for (size_t i = 0; i < h->size; i++) p[i] = (uint8_t)(i * 13 + 5);
+  const size_t old_size = h->size;
+  hak_os_counters_t os0;
+  hak_os_counters_get(&os0);
+  uint8_t* q = (uint8_t*)hak_large_grow(h, 7 * MiB);
+  ASSERT_NE(q, nullptr);
+  hak_os_counters_t os1;
+  hak_os_counters_get(&os1);
+  EXPECT_EQ(os1.mmap_calls, os0.mmap_calls) << "the cached mapping, no new one";
+  EXPECT_EQ(counters().cached_maps, 0u);
+  hak_large_t* g = hak_large_lookup(q);
+  ASSERT_NE(g, nullptr);
+  EXPECT_GE(g->size, 7 * MiB);
+  size_t bad = 0;
+  for (size_t i = 0; i < old_size; i++) bad += q[i] != (uint8_t)(i * 13 + 5);
+  EXPECT_EQ(bad, 0u);
+  memset(q, 1, g->size);
+  hak_large_free(g);
+  hak_large_trim();
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
+}
+
+// The cache holds at most 64 MiB whatever the policy: big mappings not asked for again go back.
+TEST(Large, CacheIsBoundedInBytes) {
+  hak_large_trim();
+  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);
+  std::vector<void*> ps;
+  for (int i = 0; i < 5; i++) ps.push_back(hak_large_alloc(19 * MiB, 16, 0));  // 20 MiB mappings
+  for (void* p : ps) {
+    ASSERT_NE(p, nullptr);
+    hak_large_free(hak_large_lookup(p));
+  }
+  hak_large_counters_t c = counters();
+  EXPECT_EQ(c.cached_maps, 3u) << "three 20 MiB mappings fit in 64 MiB, not a fourth";
+  EXPECT_LE(c.cached_bytes, 64 * MiB);
+  hak_large_trim();
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
 
 // A freed mapping is reused (when the policy keeps it), and a zeroed request gets zeroes even then.

@@ -389,6 +389,10 @@ std::string Format(const char* fmt, double v) {
   return buf;
 }
 
+// Mops/s for the table: two decimals, or three significant digits for slow workloads
+// (realloc_grow does a few thousand operations a second).
+std::string Mops(double v) { return Format(v >= 0.01 ? "%.2f" : "%.3g", v); }
+
 std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string q = "\"";
@@ -514,7 +518,7 @@ int main(int argc, char** argv) {
         failure[i] = (round < 0 ? "warm-up: " : "round " + std::to_string(round + 1) + ": ") + r.why;
         line += " " + vars[i].name + " FAILED";
       } else {
-        line += " " + vars[i].name + " " + Format("%.2f", r.mops);
+        line += " " + vars[i].name + " " + Mops(r.mops);
       }
       if (round < 0) continue;  // warm-up
       if (raw)
@@ -553,9 +557,9 @@ int main(int argc, char** argv) {
              "-", "-", "-", "-", "-", "-");
       continue;
     }
-    printf("%-18s %5d %10.2f %10.2f %10.2f %10.2f %7.2f %12s %12.1f%s\n", vars[i].name.c_str(), s.n,
-           s.median, s.mean, s.min, s.max, s.cv_pct, ratio.c_str(), s.peak_rss_kib / 1024.0,
-           failure[i].empty() ? "" : "  (failed later)");
+    printf("%-18s %5d %10s %10s %10s %10s %7.2f %12s %12.1f%s\n", vars[i].name.c_str(), s.n,
+           Mops(s.median).c_str(), Mops(s.mean).c_str(), Mops(s.min).c_str(), Mops(s.max).c_str(), s.cv_pct,
+           ratio.c_str(), s.peak_rss_kib / 1024.0, failure[i].empty() ? "" : "  (failed later)");
   }
   printf("# Mops/s (million malloc+free per second) over the runs; CV%% = stddev / mean;\n"
          "# %s = median / %s's median; peakRSS_MiB = max over runs of the child's ru_maxrss\n",

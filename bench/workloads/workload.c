@@ -145,7 +145,7 @@ int main(int argc, char **argv) {
     BENCH_WORKLOAD.run(&p, &r);
     if (r.seconds <= 0) r.seconds = 1e-9; /* a clock coarser than the run: never divide by 0 */
     printf("RESULT workload=%s ops=%" PRIu64 " ws=%" PRIu64 " seed=%" PRIu64 " min=%" PRIu64
-           " max=%" PRIu64 " threads=%" PRIu64 " seconds=%.6f mops=%.3f check=%" PRIu64 "\n",
+           " max=%" PRIu64 " threads=%" PRIu64 " seconds=%.6f mops=%.6g check=%" PRIu64 "\n",
            BENCH_WORKLOAD.name, r.ops, p.ws, p.seed, p.min, p.max, p.threads, r.seconds,
            (double)r.ops / r.seconds / 1e6, r.checksum);
     return 0;

@@ -8,6 +8,10 @@
 #include "hakmem/box/superslab/superslab.h"
 
 #define CACHE_MAX 16
+/* Whatever the policy (SPEED keeps everything else): a freed mapping is kept for a request of
+ * about its size, and many big ones that are not asked for again would only hold memory (a buffer
+ * grown to 64 MiB over and over kept 16 of them resident, 1 GiB). */
+#define CACHE_MAX_BYTES ((size_t)64 << 20)
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static hak_large_t* g_cache; /* freed mappings, most recent first */
@@ -121,7 +125,8 @@ void hak_large_free(hak_large_t* h) {
   hak_release_in_use_add(-(int64_t)h->map_size);
   h->magic = HAK_LARGE_FREED;
   pthread_mutex_lock(&g_lock);
-  if (g_cached < CACHE_MAX && hak_release_keep_region(0, h->map_size)) {
+  if (g_cached < CACHE_MAX && g_cached_bytes + h->map_size <= CACHE_MAX_BYTES &&
+      hak_release_keep_region(0, h->map_size)) {
     h->next = g_cache;
     g_cache = h;
     g_cached++;
@@ -138,13 +143,22 @@ void* hak_large_grow(hak_large_t* h, size_t size) {
   size_t off = (size_t)(h->user - (uint8_t*)h), old = h->map_size;
   if (size > ((size_t)1 << HAK_ADDR_BITS) - off - HAK_SS_SIZE) return NULL;
   size_t need = round_up(off + size, HAK_SS_SIZE);
-  uint8_t* to = hak_os_map_aligned(need, HAK_SS_SIZE);
+  pthread_mutex_lock(&g_lock);
+  hak_large_t* cached = cache_take(need);
+  pthread_mutex_unlock(&g_lock);
+  /* A cached mapping's pages under the moved ones are replaced; the rest stay as they are. */
+  uint8_t* to = cached ? (uint8_t*)cached : hak_os_map_aligned(need, HAK_SS_SIZE);
   if (!to) return NULL;
+  if (cached) need = cached->map_size;
   /* Off the registry before the range is unmapped: another thread's new mapping may land there. */
   hak_registry_set((uintptr_t)h, old, HAK_REGION_NONE, HAK_REGION_NONE);
   if (!hak_os_move(h, old, to)) {
     hak_registry_set((uintptr_t)h, old, HAK_REGION_LARGE, HAK_REGION_LARGE_TAIL);
-    hak_os_unmap(to, need);
+    if (cached) {
+      unmap(cached);
+    } else {
+      hak_os_unmap(to, need);
+    }
     return NULL;
   }
   h = (hak_large_t*)to;

@@ -369,7 +369,7 @@ void WriteAfterFree(FuzzedDataProvider& in) {
   unsigned cls = page->cls;
   size_t bs = hak_class_size(cls);
   uintptr_t off = p - (uintptr_t)slab->start;
-  if (off % bs || slab->states[off / bs] != HAK_BLOCK_FREED) return;  // reused since, or carved anew
+  if (off % bs || hak_block_state(slab, (uint32_t)(off / bs), p, bs) != HAK_BLOCK_FREED) return;  // reused since, or carved anew
   size_t usable = bs - HAK_CANARY_BYTES;
   size_t poison_end = usable < kPoisonTo ? usable : kPoisonTo;
   if (usable <= kPoisonFrom) return;  // nothing past the link word (16-byte blocks in safe)

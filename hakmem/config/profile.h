@@ -30,6 +30,7 @@
 _Static_assert(HAK_CFG_RELEASE_POLICY >= 0 && HAK_CFG_RELEASE_POLICY <= 2, "release policy range");
 _Static_assert(!HAK_CFG_POISON_FREE || HAK_CFG_CHECK_FREE, "poison checks need validated frees");
 _Static_assert(!HAK_CFG_CANARY || HAK_CFG_CHECK_FREE, "canary checks need validated frees");
+_Static_assert(!HAK_CFG_CHECK_FREE || HAK_CFG_CANARY, "validated frees keep a block's state in its canary word");
 
 #define HAK_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HAK_UNLIKELY(x) __builtin_expect(!!(x), 0)

@@ -3,6 +3,7 @@
 // report line, then abort(). Elsewhere: foreign pointers and large blocks are reported and the
 // child goes on; misuse of small blocks is not detected (no line at all). Links //hakmem:api
 // only, so it runs under --config=asan too.
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,57 @@ TEST_F(MisuseApi, OverflowAndWriteAfterFree) {
   EXPECT_SAFE_ONLY(((volatile char*)p)[40] = 0x41; hak_free(p), kOverflow, p, "free", kClass40);
   hak_free(p);
   EXPECT_SAFE_ONLY(((volatile char*)p)[20] = 0x41; hak_malloc(40), kWriteAfterFree, p, "malloc", kClass40);
+}
+
+// safe keeps a block's allocated/freed state in its last word (past the usable size, the canary)
+// while a thread has it: a program that overwrites that word of a freed block must not turn a
+// double free into a valid one, nor get the block back unchecked.
+TEST_F(MisuseApi, FreedBlockStateWordOverwritten) {
+  void* keep = hak_malloc(40);
+  char* p = (char*)hak_malloc(40);
+  hak_free(p);
+  EXPECT_SAFE_ONLY(memset((char*)Opaque(p) + 40, 0x41, 8); hak_free(p), kDoubleFree, p, "free", kClass40);
+  EXPECT_SAFE_ONLY(memset((char*)Opaque(p) + 40, 0, 8); hak_realloc(p, 200), kDoubleFree, p, "realloc", kClass40);
+  EXPECT_SAFE_ONLY(((volatile char*)p)[47] = 0x41; hak_malloc(40), kWriteAfterFree, p, "malloc", kClass40);
+  // Report mode: the double free is named, then the block (written after free) at its reuse.
+  EXPECT_EXIT({
+    hak_report_set_mode(HAK_ON_ERROR_REPORT);
+    ((volatile char*)p)[44] = 0x41;
+    hak_free(p);
+    for (int i = 0; i < 20000; i++)
+      if (hak_malloc(40) == p) _exit(Safe() ? 3 : 0);
+    _exit(Safe() ? 0 : 4);
+  }, ::testing::ExitedWithCode(0),
+              Safe() ? "^" + Esc("hakmem: error: double free: pointer " + Hex(p) + " in free()" + kClass40 + "; block quarantined") +
+                           "\n" + Esc("hakmem: error: write after free: pointer " + Hex(p) + " in malloc()" + kClass40 + "; block quarantined") + "\n$"
+                     : "^$");
+  hak_free(keep);
+}
+
+// A double free of a block sitting in another thread's cache (safe: its state word says freed).
+TEST_F(MisuseApi, DoubleFreeInAnotherThreadsCache) {
+  void* keep = hak_malloc(40);
+  void* p = hak_malloc(40);
+  EXPECT_SAFE_ONLY(
+      {
+        static int fds[2];
+        if (pipe(fds) != 0) _exit(5);
+        pthread_t t;
+        pthread_create(&t, nullptr, [](void* q) -> void* {
+          hak_free(q);
+          char c = 1;
+          if (write(fds[1], &c, 1) != 1) _exit(6);
+          pause(); // keeps its cache (and p in it)
+          return nullptr;
+        }, p);
+        char c;
+        if (read(fds[0], &c, 1) != 1) _exit(7);
+        hak_free(p);
+        _exit(0);
+      },
+      kDoubleFree, p, "free", kClass40);
+  hak_free(p);
+  hak_free(keep);
 }
 
 // Report mode (HAKMEM_ON_ERROR=report, set here directly): the child goes on; in safe the

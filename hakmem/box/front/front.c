@@ -19,6 +19,8 @@ static unsigned g_storage_slots; /* sum of the cache capacities */
 static unsigned g_storage_class; /* the class a thread's bin storage is allocated from */
 
 static void thread_exit(void* unused);
+static unsigned central_refill(unsigned cls, void** out, unsigned n);
+static void central_flush(unsigned cls, void* const* blocks, unsigned n);
 static void safe_storage(void* p, int taken);
 HAK_INLINE int safe_alloc(void* p, unsigned cls);
 
@@ -59,7 +61,7 @@ static void flush_remote(unsigned cls) {
   void** end = hak_tc.end[cls];
   unsigned n = (unsigned)(bin_limit(cls) - end);
   if (!n) return;
-  hak_central_flush(cls, end, n);
+  central_flush(cls, end, n);
   hak_tc.end[cls] = bin_limit(cls);
   if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
 }
@@ -67,7 +69,7 @@ static void flush_remote(unsigned cls) {
 static void flush_bins(void) {
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
     unsigned n = (unsigned)(hak_tc.top[cls] - hak_tc.base[cls]);
-    if (n) hak_central_flush(cls, hak_tc.base[cls], n);
+    if (n) central_flush(cls, hak_tc.base[cls], n);
     hak_tc.top[cls] = hak_tc.base[cls];
     flush_remote(cls);
   }
@@ -121,12 +123,12 @@ static HAK_NOINLINE void* alloc_refill(unsigned cls) {
   if (HAK_UNLIKELY(!thread_start())) {
     /* An exited thread (or no memory for its cache) works with the central box directly. */
     void* p;
-    if (!hak_central_refill(cls, &p, 1)) goto oom;
+    if (!central_refill(cls, &p, 1)) goto oom;
     return handed_out(p, cls);
   }
   unsigned batch = hak_class_info[cls].batch;
   if ((unsigned)(hak_tc.end[cls] - hak_tc.base[cls]) < batch) flush_remote(cls); /* room for a batch */
-  unsigned n = hak_central_refill(cls, hak_tc.base[cls], batch);
+  unsigned n = central_refill(cls, hak_tc.base[cls], batch);
   if (!n) goto oom;
   hak_tc.top[cls] = hak_tc.base[cls] + n;
   if (HAK_CFG_STATS) hak_tc.stats[0].refills[cls]++;
@@ -151,7 +153,7 @@ void hak_front_free_slow(void* p, unsigned cls) {
     return;
   }
   if (HAK_UNLIKELY(!thread_start())) {
-    hak_central_flush(cls, &p, 1);
+    central_flush(cls, &p, 1);
     return;
   }
   void** base = hak_tc.base[cls];
@@ -163,7 +165,7 @@ void hak_front_free_slow(void* p, unsigned cls) {
       flush_remote(cls);
     } else {
       unsigned keep = (unsigned)(hak_tc.top[cls] - base) - batch;
-      hak_central_flush(cls, base, batch);
+      central_flush(cls, base, batch);
       memmove(base, base + batch, keep * sizeof(void*));
       hak_tc.top[cls] = base + keep;
       if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
@@ -197,18 +199,14 @@ void hak_front_free_other(void* p, const char* func) {
   hak_route_report(&r, p, func);
 }
 
-/* ---- safe profile ---------------------------------------------------------------------------- */
+/* ---- safe profile ----------------------------------------------------------------------------
+ * A block's state byte changes only when it moves between the central box and a thread (refill:
+ * OUT, flush: FREED) or is quarantined; while a thread has it, its tail word says whether the
+ * program has it (hak_tail_live, written at malloc, checked at free: also the overflow canary) or
+ * a thread cache (hak_tail_cached, written at free, checked at malloc). So the fast paths touch the
+ * block only, not the state bytes' line; the error paths read the state byte to name the error. */
 
 #define POISON_WORD 0xdbdbdbdbdbdbdbdbull
-
-static uint64_t g_canary_secret = 0x9e3779b97f4a7c15ull;
-
-/* A per-address value: an overflow that rewrites the canary with program data does not match it
- * by chance. One multiply: it is computed on every malloc and free. */
-static uint64_t canary_of(const void* block) {
-  uint64_t x = ((uint64_t)(uintptr_t)block ^ g_canary_secret) * 0xbf58476d1ce4e5b9ull;
-  return x ^ (x >> 32);
-}
 
 /* Poison covers bytes [HAK_POISON_FROM, HAK_POISON_TO) of a block, or up to its canary in smaller
  * blocks. Blocks of POISON_FULL bytes and more (nearly all) take a loop of constant count, which
@@ -222,11 +220,8 @@ static size_t poison_words_small(size_t bs) {
   return usable > HAK_POISON_FROM ? (usable - HAK_POISON_FROM) / 8 : 0;
 }
 
-/* Blocks are 16-byte aligned; the type may alias whatever the program stored there. */
-typedef uint64_t __attribute__((may_alias)) poison_word_t;
-
 HAK_INLINE void poison_fill(uint8_t* b, size_t bs) {
-  poison_word_t* w = (poison_word_t*)(b + HAK_POISON_FROM);
+  hak_word_t* w = (hak_word_t*)(b + HAK_POISON_FROM);
   size_t n = HAK_LIKELY(bs >= POISON_FULL) ? POISON_WORDS : poison_words_small(bs);
   if (HAK_LIKELY(n == POISON_WORDS)) {
     for (size_t i = 0; i < POISON_WORDS; i++) w[i] = POISON_WORD;
@@ -237,7 +232,7 @@ HAK_INLINE void poison_fill(uint8_t* b, size_t bs) {
 }
 
 HAK_INLINE int poison_intact(const uint8_t* b, size_t bs) {
-  const poison_word_t* w = (const poison_word_t*)(b + HAK_POISON_FROM);
+  const hak_word_t* w = (const hak_word_t*)(b + HAK_POISON_FROM);
   uint64_t diff = 0;
   if (HAK_LIKELY(bs >= POISON_FULL)) {
     for (size_t i = 0; i < POISON_WORDS; i++) diff |= w[i] ^ POISON_WORD;
@@ -248,32 +243,85 @@ HAK_INLINE int poison_intact(const uint8_t* b, size_t bs) {
   return diff == 0;
 }
 
-/* Reports a free that failed validation (routes p again: the route is not kept in memory on the
- * path of valid frees). */
+/* The state byte of block p of class cls. */
+static uint8_t* state_of(void* p, unsigned cls) {
+  hak_slab_t* s = hak_slab_head(hak_page_of((uintptr_t)p));
+  return &s->states[hak_class_block_index(cls, (size_t)((uint8_t*)p - s->start))];
+}
+
+/* Blocks that came from the central box into the thread: OUT (their tail and poison are from
+ * their free). One carved anew or whose pages were purged (NEVER) becomes FRESH, untouched (its page
+ * may not be resident yet): malloc's check fails on it and its slow path hands it out. Only a stale
+ * cached tag (its slab was emptied and carved anew) is cleared, so that the check cannot pass it. */
+static void safe_refilled(void** blocks, unsigned n, unsigned cls) {
+  size_t bs = hak_class_size(cls);
+  for (unsigned i = 0; i < n; i++) {
+    uintptr_t a = (uintptr_t)blocks[i];
+    uint8_t* state = state_of(blocks[i], cls);
+    if (*state != HAK_BLOCK_NEVER) {
+      *state = HAK_BLOCK_OUT;
+      continue;
+    }
+    if (hak_tail_load(a, bs) == hak_tail_cached(a)) hak_tail_store(a, bs, 0);
+    *state = HAK_BLOCK_FRESH;
+  }
+}
+
+/* Blocks about to go back to the central box (before: another thread may take them at once). A
+ * FRESH one has neither tail nor poison: it stays a block never handed out. */
+static void safe_flushing(void* const* blocks, unsigned n, unsigned cls) {
+  for (unsigned i = 0; i < n; i++) {
+    uint8_t* state = state_of(blocks[i], cls);
+    *state = *state == HAK_BLOCK_FRESH ? HAK_BLOCK_NEVER : HAK_BLOCK_FREED;
+  }
+}
+
+static unsigned central_refill(unsigned cls, void** out, unsigned n) {
+  unsigned got = hak_central_refill(cls, out, n);
+  if (HAK_CFG_CHECK_FREE) safe_refilled(out, got, cls);
+  return got;
+}
+
+static void central_flush(unsigned cls, void* const* blocks, unsigned n) {
+  if (HAK_CFG_CHECK_FREE) safe_flushing(blocks, n, cls);
+  hak_central_flush(cls, blocks, n);
+}
+
+/* Whether p sits in the calling thread's cache of class cls: its stack or its remote batch (the
+ * slots between them are stale). */
+static int in_own_cache(const void* p, unsigned cls) {
+  for (void** at = hak_tc.base[cls]; at < hak_tc.top[cls]; at++)
+    if (*at == p) return 1;
+  for (void** at = hak_tc.end[cls]; hak_tc.base[cls] && at < bin_limit(cls); at++)
+    if (*at == p) return 1;
+  return 0;
+}
+
+/* A free that failed validation, or whose tail is not the live tag: routed again (with the state
+ * byte) to name the error. A block the route takes for allocated had its canary overwritten, unless
+ * it is in this thread's cache (freed, then its tail overwritten: a double free). */
 static HAK_NOINLINE HAK_COLD void safe_free_rejected(void* p, const char* func) {
   hak_route_t r = hak_route(p);
+  if (r.kind == HAK_ROUTE_SMALL && in_own_cache(p, (unsigned)r.cls)) r = hak_route_bad(HAK_ERR_DOUBLE_FREE, r.cls, r.block_size);
+  if (r.kind == HAK_ROUTE_SMALL) {
+    r.slab->states[r.index] = HAK_BLOCK_QUARANTINED; /* never handed out again */
+    hak_report_error(HAK_ERR_OVERFLOW, p, func, r.cls, r.block_size);
+    return;
+  }
   hak_route_report(&r, p, func);
 }
 
 void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
   /* The fast path found p's page: validate from there, with hak_route's own checks inlined. */
-  hak_route_t r = hak_route_small((uintptr_t)p, page);
-  if (HAK_UNLIKELY(r.kind != HAK_ROUTE_SMALL)) {
+  uintptr_t a = (uintptr_t)p;
+  hak_route_t r = hak_route_block(a, page);
+  uint64_t live = hak_tail_live(a);
+  if (HAK_UNLIKELY(r.kind != HAK_ROUTE_SMALL) || HAK_UNLIKELY(hak_tail_load(a, r.block_size) != live)) {
     safe_free_rejected(p, func);
     return;
   }
-  uint8_t* b = p;
-  if (HAK_CFG_CANARY) {
-    uint64_t canary;
-    memcpy(&canary, b + r.block_size - 8, 8);
-    if (HAK_UNLIKELY(canary != canary_of(p))) {
-      r.slab->states[r.index] = HAK_BLOCK_QUARANTINED;
-      hak_report_error(HAK_ERR_OVERFLOW, p, func, r.cls, r.block_size);
-      return;
-    }
-  }
-  r.slab->states[r.index] = HAK_BLOCK_FREED;
-  if (HAK_CFG_POISON_FREE) poison_fill(b, r.block_size);
+  hak_tail_store(a, r.block_size, ~live);
+  if (HAK_CFG_POISON_FREE) poison_fill(p, r.block_size);
   unsigned cls = (unsigned)r.cls;
   if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
     hak_front_free_remote(p, cls);
@@ -289,39 +337,44 @@ void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
 }
 
 /* A thread cache's storage block comes from and goes back to the central box directly, not
- * through safe_alloc / safe_free; its state must follow all the same, or a block that served as
- * storage (its poison overwritten by cache slots) and was freed before is taken for one written
- * after free when the program is handed it later. */
+ * through safe_alloc / safe_free; its state must follow all the same: taken, its slots overwrite
+ * the tail (the route takes it for allocated); given back, it is a freed block (tail and poison),
+ * or a later malloc would take it for one written after free. */
 static void safe_storage(void* p, int taken) {
-  hak_slab_t* s = hak_slab_head(hak_page_of((uintptr_t)p));
-  uint32_t index = hak_class_block_index(g_storage_class, (size_t)((uint8_t*)p - s->start));
-  s->states[index] = taken ? HAK_BLOCK_ALLOCATED : HAK_BLOCK_FREED;
-  if (!taken && HAK_CFG_POISON_FREE) poison_fill(p, hak_class_size(g_storage_class));
+  uint8_t* state = state_of(p, g_storage_class);
+  size_t bs = hak_class_size(g_storage_class);
+  if (!taken) {
+    hak_tail_store((uintptr_t)p, bs, hak_tail_cached((uintptr_t)p));
+    if (HAK_CFG_POISON_FREE) poison_fill(p, bs);
+  }
+  *state = taken ? HAK_BLOCK_OUT : HAK_BLOCK_FREED;
 }
 
-static HAK_NOINLINE HAK_COLD void safe_alloc_rejected(void* p, unsigned cls) {
+/* A block popped from the cache failed malloc's check. FRESH (never handed out: no tail nor
+ * poison yet) goes out now. Otherwise it was written after free: named and never handed out again,
+ * unless a free quarantined it already (an overflow named while it sat here). Returns 1 to hand
+ * it out. */
+static HAK_NOINLINE HAK_COLD int safe_alloc_slow(void* p, unsigned cls) {
+  uint8_t* state = state_of(p, cls);
+  if (*state == HAK_BLOCK_FRESH) {
+    *state = HAK_BLOCK_OUT;
+    hak_tail_store((uintptr_t)p, hak_class_size(cls), hak_tail_live((uintptr_t)p));
+    return 1;
+  }
+  if (*state == HAK_BLOCK_QUARANTINED) return 0;
+  *state = HAK_BLOCK_QUARANTINED;
   hak_report_error(HAK_ERR_WRITE_AFTER_FREE, p, "malloc", (int)cls, hak_class_size(cls));
+  return 0;
 }
 
-/* Safe profile: prepares a block being handed out (state, poison check, canary). Returns 0 when
- * it was written after free: reported and quarantined, the caller takes another. */
+/* Safe profile: prepares a block being handed out (poison and tail checks, live tag). Returns 0
+ * when it was written after free: reported and quarantined, the caller takes another. */
 HAK_INLINE int safe_alloc(void* p, unsigned cls) {
-  hak_slab_t* s = hak_slab_head(hak_page_of((uintptr_t)p));
+  uintptr_t a = (uintptr_t)p;
   size_t bs = hak_class_size(cls);
-  uint32_t index = hak_class_block_index(cls, (size_t)((uint8_t*)p - s->start));
-  uint8_t* b = p;
-  if (HAK_CFG_POISON_FREE && s->states[index] == HAK_BLOCK_FREED) {
-    if (HAK_UNLIKELY(!poison_intact(b, bs))) {
-      /* Written after it was freed: named, and never handed out again (report mode goes on). */
-      s->states[index] = HAK_BLOCK_QUARANTINED;
-      safe_alloc_rejected(p, cls);
-      return 0;
-    }
-  }
-  s->states[index] = HAK_BLOCK_ALLOCATED;
-  if (HAK_CFG_CANARY) {
-    uint64_t canary = canary_of(p);
-    memcpy(b + bs - 8, &canary, 8);
-  }
+  uint64_t live = hak_tail_live(a);
+  if (HAK_UNLIKELY(hak_tail_load(a, bs) != ~live) || (HAK_CFG_POISON_FREE && HAK_UNLIKELY(!poison_intact(p, bs))))
+    return safe_alloc_slow(p, cls);
+  hak_tail_store(a, bs, live);
   return 1;
 }

@@ -4,7 +4,8 @@
  * malloc/free fast paths (free's slow path, realloc, malloc_usable_size, the safe profile's checks).
  * Never dereferences memory the registry does not mark as hakmem's. Validation checks, in order:
  * the registry, a page that holds a slab, the slab's magic, the offset being a whole number of
- * blocks, and (safe profile) the block's allocated state. Thread-safe: reads only. */
+ * blocks, and (safe profile) the block's allocated state (its state byte and its tail word).
+ * Thread-safe: reads only. */
 #ifndef HAKMEM_BOX_ROUTE_H
 #define HAKMEM_BOX_ROUTE_H
 
@@ -30,9 +31,37 @@ HAK_INLINE hak_route_t hak_route_bad(hak_error_t err, int cls, size_t block_size
   return r;
 }
 
-/* Validates address a inside a SuperSlab whose page entry is page. Inline: the safe profile's free
- * has both already and calls this directly instead of hak_route. */
-HAK_INLINE hak_route_t hak_route_small(uintptr_t a, hak_slab_t* page) {
+/* Safe profile: the last word of a small block (the canary, HAK_CANARY_BYTES in front.h) holds
+ * its state while a thread has it (state byte HAK_BLOCK_OUT): hak_tail_live(a) while the program
+ * has it, hak_tail_cached(a) in a thread cache. malloc and free read and write that word in the
+ * block itself, not the state bytes' lines. Keyed by the address: program data (an overflow, a
+ * write after free) does not match either by chance, and the program never sees the word (it is
+ * past the usable size). */
+#define HAK_TAIL_SECRET 0x9e3779b97f4a7c15ull
+HAK_INLINE uint64_t hak_tail_live(uintptr_t a) {
+  uint64_t x = (a ^ HAK_TAIL_SECRET) * 0xbf58476d1ce4e5b9ull;
+  return x ^ (x >> 32);
+}
+HAK_INLINE uint64_t hak_tail_cached(uintptr_t a) { return ~hak_tail_live(a); }
+
+/* Blocks are 16-byte aligned; the type may alias whatever the program stored there. */
+typedef uint64_t __attribute__((may_alias)) hak_word_t;
+HAK_INLINE uint64_t hak_tail_load(uintptr_t a, size_t bs) { return *(const hak_word_t*)(a + bs - 8); }
+HAK_INLINE void hak_tail_store(uintptr_t a, size_t bs, uint64_t v) { *(hak_word_t*)(a + bs - 8) = v; }
+
+/* Safe profile: the state of block index of slab s, at a: the state byte, or for HAK_BLOCK_OUT
+ * what its tail says (HAK_BLOCK_FREED: in a thread cache; HAK_BLOCK_ALLOCATED otherwise, also
+ * when an overflow overwrote the tail: free's check names it). A FRESH block was never handed out. */
+HAK_INLINE unsigned hak_block_state(const hak_slab_t* s, uint32_t index, uintptr_t a, size_t bs) {
+  unsigned state = s->states[index];
+  if (state == HAK_BLOCK_FRESH) return HAK_BLOCK_NEVER;
+  if (state != HAK_BLOCK_OUT) return state;
+  return hak_tail_load(a, bs) == hak_tail_cached(a) ? HAK_BLOCK_FREED : HAK_BLOCK_ALLOCATED;
+}
+
+/* Validates address a inside a SuperSlab whose page entry is page, but for the block's state.
+ * Inline: the safe profile's free has both already and checks the state from the tail itself. */
+HAK_INLINE hak_route_t hak_route_block(uintptr_t a, hak_slab_t* page) {
   unsigned cls = __atomic_load_n(&page->cls, __ATOMIC_ACQUIRE);
   if (cls >= HAK_NCLASSES) return hak_route_bad(HAK_ERR_INVALID_POINTER, -1, 0);
   hak_slab_t* s = hak_slab_head(page);
@@ -41,15 +70,21 @@ HAK_INLINE hak_route_t hak_route_small(uintptr_t a, hak_slab_t* page) {
   uintptr_t off = a - (uintptr_t)s->start;
   uint32_t index = hak_class_block_index(cls, off);
   if ((size_t)index * bs != off || index >= s->capacity) return hak_route_bad(HAK_ERR_INTERIOR_POINTER, (int)cls, bs);
-  if (HAK_CFG_CHECK_FREE) {
-    uint8_t state = s->states[index];
+  hak_route_t r = {HAK_ROUTE_SMALL, HAK_ERR_COUNT, (int)cls, bs, s, index, NULL};
+  return r;
+}
+
+/* hak_route_block, and (safe profile) the block must be allocated. */
+HAK_INLINE hak_route_t hak_route_small(uintptr_t a, hak_slab_t* page) {
+  hak_route_t r = hak_route_block(a, page);
+  if (HAK_CFG_CHECK_FREE && r.kind == HAK_ROUTE_SMALL) {
+    unsigned state = hak_block_state(r.slab, r.index, a, r.block_size);
     if (state != HAK_BLOCK_ALLOCATED) {
-      if (state == HAK_BLOCK_NEVER) return hak_route_bad(HAK_ERR_INVALID_POINTER, (int)cls, bs);
-      if (state == HAK_BLOCK_FREED || state == HAK_BLOCK_QUARANTINED) return hak_route_bad(HAK_ERR_DOUBLE_FREE, (int)cls, bs);
-      return hak_route_bad(HAK_ERR_METADATA_CORRUPT, (int)cls, bs);
+      if (state == HAK_BLOCK_NEVER) return hak_route_bad(HAK_ERR_INVALID_POINTER, r.cls, r.block_size);
+      if (state == HAK_BLOCK_FREED || state == HAK_BLOCK_QUARANTINED) return hak_route_bad(HAK_ERR_DOUBLE_FREE, r.cls, r.block_size);
+      return hak_route_bad(HAK_ERR_METADATA_CORRUPT, r.cls, r.block_size);
     }
   }
-  hak_route_t r = {HAK_ROUTE_SMALL, HAK_ERR_COUNT, (int)cls, bs, s, index, NULL};
   return r;
 }
 

@@ -49,8 +49,19 @@ enum hak_region_kind {
   HAK_REGION_LARGE_TAIL = 3, /* further chunks of a large region */
 };
 
-/* Block states of the safe profile (one byte per block). */
-enum { HAK_BLOCK_NEVER = 0, HAK_BLOCK_ALLOCATED = 0xA1, HAK_BLOCK_FREED = 0xF7, HAK_BLOCK_QUARANTINED = 0xEE };
+/* Block states of the safe profile (one byte per block), changed when a block moves between the
+ * central box and a thread, not at every malloc and free: OUT is a block a thread has (in its cache
+ * or with the program; its tail word tells which: route.h), FREED one in the central box, FRESH a
+ * NEVER block in a thread's cache (its first malloc makes it OUT).
+ * ALLOCATED is never stored: hak_block_state's answer for an OUT block with the program. */
+enum {
+  HAK_BLOCK_NEVER = 0,
+  HAK_BLOCK_FRESH = 0xA0,
+  HAK_BLOCK_OUT = 0xA1,
+  HAK_BLOCK_FREED = 0xF7,
+  HAK_BLOCK_QUARANTINED = 0xEE,
+  HAK_BLOCK_ALLOCATED = 0x100,
+};
 
 typedef struct hak_slab {
   uint8_t cls;    /* block class of the slab covering this page, or HAK_CLASS_NONE */

@@ -97,13 +97,19 @@ void hak_front_flush_thread(void) {
 
 static void* alloc_refill(unsigned cls);
 
-/* p was quarantined (written after free): the program gets another block. Out of line, so that
- * the compiler does not turn the retry into a loop with its set-up on every malloc. */
-static HAK_NOINLINE HAK_COLD void* alloc_another(unsigned cls) { return hak_front_alloc_class(cls); }
+static int safe_alloc_slow(void* p, unsigned cls);
+
+/* Safe: p failed malloc's check. Hands it out after all (a block never handed out before), or
+ * the program gets another block. Out of line and reached by a tail call, so that malloc needs no
+ * stack frame and the compiler does not turn the retry into a loop set up on every malloc. */
+static HAK_NOINLINE HAK_COLD void* alloc_checked_slow(void* p, unsigned cls) {
+  if (safe_alloc_slow(p, cls)) return p;
+  return hak_front_alloc_class(cls);
+}
 
 /* A block leaving the thread cache for the program. */
 HAK_INLINE void* handed_out(void* p, unsigned cls) {
-  if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls))) return alloc_another(cls);
+  if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls))) return alloc_checked_slow(p, cls);
   if (HAK_CFG_STATS) hak_stats_count_alloc(&hak_tc.stats[0], p, cls);
   return p;
 }
@@ -222,13 +228,15 @@ static size_t poison_words_small(size_t bs) {
 
 HAK_INLINE void poison_fill(uint8_t* b, size_t bs) {
   hak_word_t* w = (hak_word_t*)(b + HAK_POISON_FROM);
-  size_t n = HAK_LIKELY(bs >= POISON_FULL) ? POISON_WORDS : poison_words_small(bs);
-  if (HAK_LIKELY(n == POISON_WORDS)) {
+  if (HAK_LIKELY(bs >= POISON_FULL)) {
     for (size_t i = 0; i < POISON_WORDS; i++) w[i] = POISON_WORD;
     return;
   }
-#pragma clang loop vectorize(disable) /* at most a few words: a vector loop only adds set-up */
-  for (size_t i = 0; i < n; i++) w[i] = POISON_WORD;
+  /* Fewer words: a loop of constant count, or clang calls memset, and the call costs safe's free
+   * a stack frame. */
+  size_t n = poison_words_small(bs);
+  for (size_t i = 0; i < POISON_WORDS - 1; i++)
+    if (i < n) w[i] = POISON_WORD;
 }
 
 HAK_INLINE int poison_intact(const uint8_t* b, size_t bs) {
@@ -238,8 +246,9 @@ HAK_INLINE int poison_intact(const uint8_t* b, size_t bs) {
     for (size_t i = 0; i < POISON_WORDS; i++) diff |= w[i] ^ POISON_WORD;
     return diff == 0;
   }
-#pragma clang loop vectorize(disable)
-  for (size_t i = 0, n = poison_words_small(bs); i < n; i++) diff |= w[i] ^ POISON_WORD;
+  size_t n = poison_words_small(bs);
+  for (size_t i = 0; i < POISON_WORDS - 1; i++)
+    if (i < n) diff |= w[i] ^ POISON_WORD;
   return diff == 0;
 }
 
@@ -354,7 +363,7 @@ static void safe_storage(void* p, int taken) {
  * poison yet) goes out now. Otherwise it was written after free: named and never handed out again,
  * unless a free quarantined it already (an overflow named while it sat here). Returns 1 to hand
  * it out. */
-static HAK_NOINLINE HAK_COLD int safe_alloc_slow(void* p, unsigned cls) {
+static int safe_alloc_slow(void* p, unsigned cls) {
   uint8_t* state = state_of(p, cls);
   if (*state == HAK_BLOCK_FRESH) {
     *state = HAK_BLOCK_OUT;
@@ -368,13 +377,12 @@ static HAK_NOINLINE HAK_COLD int safe_alloc_slow(void* p, unsigned cls) {
 }
 
 /* Safe profile: prepares a block being handed out (poison and tail checks, live tag). Returns 0
- * when it was written after free: reported and quarantined, the caller takes another. */
+ * when the checks fail: the caller goes to safe_alloc_slow. */
 HAK_INLINE int safe_alloc(void* p, unsigned cls) {
   uintptr_t a = (uintptr_t)p;
   size_t bs = hak_class_size(cls);
   uint64_t live = hak_tail_live(a);
-  if (HAK_UNLIKELY(hak_tail_load(a, bs) != ~live) || (HAK_CFG_POISON_FREE && HAK_UNLIKELY(!poison_intact(p, bs))))
-    return safe_alloc_slow(p, cls);
+  if (HAK_UNLIKELY(hak_tail_load(a, bs) != ~live) || (HAK_CFG_POISON_FREE && HAK_UNLIKELY(!poison_intact(p, bs)))) return 0;
   hak_tail_store(a, bs, live);
   return 1;
 }

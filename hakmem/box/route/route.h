@@ -34,14 +34,12 @@ HAK_INLINE hak_route_t hak_route_bad(hak_error_t err, int cls, size_t block_size
 /* Safe profile: the last word of a small block (the canary, HAK_CANARY_BYTES in front.h) holds
  * its state while a thread has it (state byte HAK_BLOCK_OUT): hak_tail_live(a) while the program
  * has it, hak_tail_cached(a) in a thread cache. malloc and free read and write that word in the
- * block itself, not the state bytes' lines. Keyed by the address: program data (an overflow, a
- * write after free) does not match either by chance, and the program never sees the word (it is
- * past the usable size). */
+ * block itself, not the state bytes' lines. Per address, with high bits that no user-space pointer
+ * and no small number has (no multiply: it is computed at every malloc and free): program data
+ * (an overflow, a write after free) does not match either by chance, and the program never sees
+ * the word (it is past the usable size). */
 #define HAK_TAIL_SECRET 0x9e3779b97f4a7c15ull
-HAK_INLINE uint64_t hak_tail_live(uintptr_t a) {
-  uint64_t x = (a ^ HAK_TAIL_SECRET) * 0xbf58476d1ce4e5b9ull;
-  return x ^ (x >> 32);
-}
+HAK_INLINE uint64_t hak_tail_live(uintptr_t a) { return a ^ HAK_TAIL_SECRET; }
 HAK_INLINE uint64_t hak_tail_cached(uintptr_t a) { return ~hak_tail_live(a); }
 
 /* Blocks are 16-byte aligned; the type may alias whatever the program stored there. */

@@ -207,7 +207,7 @@ void hak_front_free_other(void* p, const char* func) {
 
 /* ---- safe profile ----------------------------------------------------------------------------
  * A block's state byte changes only when it moves between the central box and a thread (refill:
- * OUT, flush: FREED) or is quarantined; while a thread has it, its tail word says whether the
+ * OUT, or FRESH if never handed out; flush: FREED) or is quarantined; while a thread has it, its tail word says whether the
  * program has it (hak_tail_live, written at malloc, checked at free: also the overflow canary) or
  * a thread cache (hak_tail_cached, written at free, checked at malloc). So the fast paths touch the
  * block only, not the state bytes' line; the error paths read the state byte to name the error. */

@@ -26,7 +26,8 @@
 #include "hakmem/box/superslab/superslab.h"
 #include "hakmem/config/profile.h"
 
-/* The safe profile reserves the last 8 bytes of every small block for a canary. */
+/* The safe profile reserves the last 8 bytes of every small block for a canary, which also holds
+ * the block's allocated/freed state while a thread has it (route.h, hak_tail_live). */
 #define HAK_CANARY_BYTES (HAK_CFG_CANARY ? 8u : 0u)
 /* ... and poisons bytes [HAK_POISON_FROM, HAK_POISON_TO) of a freed block (fewer in blocks whose
  * usable size ends sooner), checked when the block is handed out again. The first word may hold a

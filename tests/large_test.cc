@@ -166,6 +166,36 @@ TEST(Large, CacheIsBoundedInBytes) {
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
 
+// BALANCED beyond its budget keeps a freed mapping decommitted (its pages read zero, no RSS), and a
+// new block reuses it without a new mapping.
+TEST(Large, BalancedKeepsAMappingBeyondItsBudgetDecommitted) {
+  hak_large_trim();
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);  // little in use: the 1 MiB floor
+  uint8_t* p = (uint8_t*)hak_large_alloc(4 * MiB, 16, 0);
+  ASSERT_NE(p, nullptr);
+  memset(p, 0xee, 4 * MiB);
+  hak_large_t* h = hak_large_lookup(p);
+  ASSERT_FALSE(hak_release_keep_region(0, h->map_size));
+  size_t retained_before = hak_release_retained_of(HAK_RETAINED_LARGE);
+  hak_large_free(h);
+  EXPECT_EQ(counters().cached_maps, 1u);
+  EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_LARGE) - retained_before, 4096u) << "the header page only";
+  hak_os_counters_t os0;
+  hak_os_counters_get(&os0);
+  uint8_t* q = (uint8_t*)hak_large_alloc(4 * MiB, 16, 0);
+  hak_os_counters_t os1;
+  hak_os_counters_get(&os1);
+  EXPECT_EQ(q, p) << "the cached mapping is reused";
+  EXPECT_EQ(os1.mmap_calls, os0.mmap_calls);
+  size_t nonzero = 0;
+  for (size_t i = 4096; i < 4 * MiB; i += 64) nonzero += q[i] != 0;
+  EXPECT_EQ(nonzero, 0u) << "decommitted pages read zero";
+  hak_large_free(hak_large_lookup(q));
+  hak_large_trim();
+  EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_LARGE), retained_before);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
+}
+
 // A freed mapping is reused (when the policy keeps it), and a zeroed request gets zeroes even then.
 TEST(Large, ReuseCacheAndZeroing) {
   hak_large_trim();
@@ -173,14 +203,16 @@ TEST(Large, ReuseCacheAndZeroing) {
   ASSERT_NE(p, nullptr);
   memset(p, 0xff, 1 * MiB);
   hak_large_t* h = hak_large_lookup(p);
-  bool would_keep = hak_release_keep_region(0, h->map_size);
+  bool committed = hak_release_keep_region(0, h->map_size);
+  size_t retained_before = hak_release_retained_of(HAK_RETAINED_LARGE);
   hak_large_free(h);
   bool kept = counters().cached_maps == 1;
-  EXPECT_EQ(kept, would_keep) << "the release policy decides";
-  EXPECT_EQ(kept, hak_release_policy() != HAK_RELEASE_LEAN) << "2 MiB is within every budget but LEAN's";
+  EXPECT_EQ(kept, hak_release_policy() != HAK_RELEASE_LEAN) << "LEAN unmaps; the others keep it";
   if (kept) {
     EXPECT_EQ(h->magic, HAK_LARGE_FREED);
     EXPECT_EQ(counters().cached_bytes, h->map_size);
+    // Within the budget it stays committed; beyond it (BALANCED) only its header page counts.
+    EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_LARGE) - retained_before, committed ? h->map_size : 4096);
   } else {
     EXPECT_EQ(hak_region_kind((uintptr_t)h), (unsigned)HAK_REGION_NONE);
   }

@@ -66,18 +66,18 @@ TEST(Release, SpeedKeepsEverything) {
   set_counters(0, 0, 0, 0);
 }
 
-// BALANCED: in use / 8, at least 2 MiB, at most the cap; everything retained counts against it.
+// BALANCED: in use / 8, at least 1 MiB, at most the cap; everything retained counts against it.
 TEST(Release, BalancedBudgetFollowsTheMemoryInUse) {
   hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
   EXPECT_FALSE(hak_release_eager());
   set_counters(0, 0, 0, 0);
-  EXPECT_EQ(hak_release_budget(), 2 * MiB) << "the floor";
+  EXPECT_EQ(hak_release_budget(), 1 * MiB) << "the floor";
   set_counters(40 * MiB, 0, 0, 0);
   EXPECT_EQ(hak_release_budget(), 5 * MiB) << "in use / 8";
   set_counters(1024 * MiB, 0, 0, 0);
   EXPECT_EQ(hak_release_budget(), 8 * MiB) << "the cap";
-  hak_release_configure(HAK_RELEASE_BALANCED, 1 * MiB);
-  EXPECT_EQ(hak_release_budget(), 1 * MiB) << "a cap below the floor wins";
+  hak_release_configure(HAK_RELEASE_BALANCED, MiB / 2);
+  EXPECT_EQ(hak_release_budget(), MiB / 2) << "a cap below the floor wins";
   hak_release_configure(HAK_RELEASE_BALANCED, 0);
   EXPECT_EQ(hak_release_budget(), 0u);
   set_counters(0, 0, 0, 0);
@@ -107,9 +107,9 @@ TEST(Release, EagerWhenOverTheBudget) {
   hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
   set_counters(0, 0, 0, 0);
   EXPECT_FALSE(hak_release_eager());
-  set_counters(0, 2 * MiB, 0, 0);
-  EXPECT_FALSE(hak_release_eager()) << "idle memory at the budget (the 2 MiB floor)";
-  set_counters(0, 1 * MiB, 0, 1 * MiB + 1);
+  set_counters(0, 1 * MiB, 0, 0);
+  EXPECT_FALSE(hak_release_eager()) << "idle memory at the budget (the 1 MiB floor)";
+  set_counters(0, MiB / 2, 0, MiB / 2 + 1);
   EXPECT_TRUE(hak_release_eager()) << "idle memory one byte over it";
   set_counters(64 * MiB, 1 * MiB, 0, 1 * MiB + 1);
   EXPECT_FALSE(hak_release_eager()) << "the budget grew with the memory in use (8 MiB)";
@@ -142,9 +142,9 @@ TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondTheMemoryInUse) {
   EXPECT_TRUE(hak_release_eager()) << "idle memory beyond the budget";
   set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 32 * MiB + 1);
   EXPECT_TRUE(hak_release_eager()) << "idle and warm memory together beyond the memory in use";
-  set_counters(0, 1 * MiB, 1 * MiB, 0);
-  EXPECT_FALSE(hak_release_eager()) << "little in use: the total at the budget (2 MiB floor)";
-  set_counters(0, 1 * MiB, 1 * MiB, 0, 1);
+  set_counters(0, MiB / 2, MiB / 2, 0);
+  EXPECT_FALSE(hak_release_eager()) << "little in use: the total at the budget (1 MiB floor)";
+  set_counters(0, MiB / 2, MiB / 2, 0, 1);
   EXPECT_TRUE(hak_release_eager()) << "little in use: one byte of the total over the budget";
   set_counters(0, 0, 0, 0);
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);

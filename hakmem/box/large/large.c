@@ -40,7 +40,7 @@ static hak_large_t* cache_take(size_t need) {
   *best = h->next;
   g_cached--;
   g_cached_bytes -= h->map_size;
-  hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->map_size);
+  hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->retained);
   return h;
 }
 
@@ -111,7 +111,7 @@ static void release_over_budget(void) {
       *link = NULL;
       g_cached--;
       g_cached_bytes -= h->map_size;
-      hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->map_size);
+      hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->retained);
     }
     pthread_mutex_unlock(&g_lock);
     if (!h) return;
@@ -124,14 +124,19 @@ void hak_large_free(hak_large_t* h) {
   __atomic_fetch_sub(&g_live_bytes, h->map_size, __ATOMIC_RELAXED);
   hak_release_in_use_add(-(int64_t)h->map_size);
   h->magic = HAK_LARGE_FREED;
+  /* Committed within the budget; beyond it BALANCED keeps the mapping with its pages decommitted
+   * (all but the header's), LEAN unmaps it. */
+  int committed = hak_release_keep_region(0, h->map_size);
+  int keep = committed || hak_release_policy() == HAK_RELEASE_BALANCED;
+  if (keep && !committed) hak_os_decommit((uint8_t*)h + HAK_OS_PAGE, h->map_size - HAK_OS_PAGE);
   pthread_mutex_lock(&g_lock);
-  if (g_cached < CACHE_MAX && g_cached_bytes + h->map_size <= CACHE_MAX_BYTES &&
-      hak_release_keep_region(0, h->map_size)) {
+  if (keep && g_cached < CACHE_MAX && g_cached_bytes + h->map_size <= CACHE_MAX_BYTES) {
     h->next = g_cache;
+    h->retained = committed ? h->map_size : HAK_OS_PAGE;
     g_cache = h;
     g_cached++;
     g_cached_bytes += h->map_size;
-    hak_release_retained_add(HAK_RETAINED_LARGE, (int64_t)h->map_size);
+    hak_release_retained_add(HAK_RETAINED_LARGE, (int64_t)h->retained);
     h = NULL;
   }
   pthread_mutex_unlock(&g_lock);
@@ -174,9 +179,9 @@ void* hak_large_grow(hak_large_t* h, size_t size) {
 void hak_large_trim(void) {
   pthread_mutex_lock(&g_lock);
   hak_large_t* list = g_cache;
+  for (hak_large_t* h = list; h; h = h->next) hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->retained);
   g_cache = NULL;
   g_cached = 0;
-  hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)g_cached_bytes);
   g_cached_bytes = 0;
   pthread_mutex_unlock(&g_lock);
   while (list) {

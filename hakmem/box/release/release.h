@@ -8,7 +8,7 @@
  *   LEAN      budget 0: every box returns what empties at once (and the free 4 KiB pages inside
  *             a partially used slab once 16 KiB more of it are free, or it is at most a quarter
  *             used), with no transfer caching and no spares.
- *   BALANCED  budget = in use / 8, at least 2 MiB, at most HAKMEM_RETAIN_MB (default 8 MiB).
+ *   BALANCED  budget = in use / 8, at least 1 MiB, at most HAKMEM_RETAIN_MB (default 8 MiB).
  *             Within the budget the boxes keep empty memory for reuse; a free that finds the
  *             total above it releases as LEAN does, in the box that frees. Idle memory (empty
  *             pages, cached large mappings) is held to the budget; warm memory (transfer caches,
@@ -33,7 +33,7 @@
 #include "hakmem/config/profile.h"
 
 /* The smallest BALANCED budget (unless HAKMEM_RETAIN_MB is smaller) and its share of the memory in use. */
-#define HAK_RELEASE_MIN_BUDGET ((size_t)2 << 20)
+#define HAK_RELEASE_MIN_BUDGET ((size_t)1 << 20)
 #define HAK_RELEASE_BUDGET_SHIFT 3 /* in use / 8 */
 
 /* Empty pages and large mappings are "idle": nothing uses them until a new slab or large block.

@@ -131,7 +131,7 @@ static const char* policy_name(uint32_t p) { return p == 0 ? "lean" : p == 1 ? "
 static void write_report(const hak_stats_t* s, sink_t* out) {
   emit(out, "hakmem stats (profile %s)\n", HAK_PROFILE_NAME);
   if (s->release_policy == HAK_RELEASE_BALANCED)
-    emit(out, "release policy balanced: budget %.1f MiB now (in use / 8, 2 MiB to %.1f MiB)\n",
+    emit(out, "release policy balanced: budget %.1f MiB now (in use / 8, 1 MiB to %.1f MiB)\n",
          mib(s->release_budget), mib(hak_release_retain_cap()));
   else
     emit(out, "release policy %s\n", policy_name(s->release_policy));

@@ -345,16 +345,20 @@ void CorruptLarge(FuzzedDataProvider& in, int api) {
 }
 
 // Allocates blocks of class cls until the error count reaches the expected count; the blocks join
-// the model, which shrinks back to kMaxLive blocks afterwards. Returns 0 when the corrupted block
-// was not reached in 5000 allocations (the class has many free blocks in slabs further down its
-// list, or the block was dropped from a corrupted list before): the caller restores it.
+// the model (the caller shrinks it back with ShrinkModel). Returns 0 when the corrupted block was
+// not reached in 5000 allocations (the class has many free blocks in slabs further down its list,
+// or the block was dropped from a corrupted list before): the caller restores it and takes the
+// expected error back before any other check (ShrinkModel's frees check the count).
 bool AllocateUntilReported(unsigned cls, const char* what, uintptr_t victim) {
   size_t size = hak_class_size(cls) - HAK_CANARY_BYTES;
   for (int i = 0; i < 5000 && hak_report_error_count() < g_expected_errors; i++) Take(hak_malloc(size), size, what);
   bool reached = hak_report_error_count() >= g_expected_errors;
   if (reached) CheckErrors(what, (void*)victim);
-  while (g_live.size() > kMaxLive) FreeLive(g_live.begin()->first, 0);
   return reached;
+}
+
+void ShrinkModel() {
+  while (g_live.size() > kMaxLive) FreeLive(g_live.begin()->first, 0);
 }
 
 // safe: a byte of a freed small block's poison changes; reported when the block would be handed
@@ -389,6 +393,7 @@ void WriteAfterFree(FuzzedDataProvider& in) {
     g_quarantined.erase(p);
   }
   g_unreported = 0;
+  ShrinkModel();
 }
 
 // safe: the free-list link of the first free block of a slab points outside its slab or between
@@ -417,6 +422,7 @@ void CorruptFreeList(FuzzedDataProvider& in) {
     g_expected_errors--;
   }
   g_unreported = 0;
+  ShrinkModel();
   // The bad link itself is never handed out: Take() checks every block handed out routes as one.
 }
 

@@ -67,7 +67,7 @@ void* hak_realloc(void* ptr, size_t size) {
   }
   /* A large block grows by moving its pages (no copy), as a vector doubling its buffer does. */
   if (r.kind == HAK_ROUTE_LARGE && size > usable) {
-    void* q = hak_large_grow(hak_large_lookup(ptr), size);
+    void* q = hak_large_grow(r.large, size);
     if (q) return q;
   }
   void* q = hak_front_malloc(size);

@@ -423,6 +423,13 @@ static void drain_transfer(central_class_t* c) {
   }
 }
 
+/* The transfer cache's blocks back to their slabs, the spare slab back to the superslab box. */
+static void drop_caches(central_class_t* c) {
+  drain_transfer(c);
+  if (c->spare) hak_ss_slab_free(c->spare);
+  c->spare = NULL;
+}
+
 /* Purges the class's slabs whose purge is due, until none is (they are counted in c->due). */
 static void purge_due_slabs(central_class_t* c, unsigned cls) {
   for (hak_slab_t* s = c->partial; s && c->due > 0;) {
@@ -441,9 +448,7 @@ static void release_others(unsigned cls) {
                      __atomic_load_n(&c->due, __ATOMIC_RELAXED) <= 0))
       continue;
     pthread_mutex_lock(&c->lock);
-    drain_transfer(c);
-    if (c->spare) hak_ss_slab_free(c->spare);
-    c->spare = NULL;
+    drop_caches(c);
     purge_due_slabs(c, k);
     account(c, k);
     pthread_mutex_unlock(&c->lock);
@@ -463,9 +468,7 @@ void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
   memcpy(&c->transfer[c->ntransfer], blocks, k * sizeof(void*));
   c->ntransfer += k;
   if (eager) {
-    drain_transfer(c);
-    if (c->spare) hak_ss_slab_free(c->spare);
-    c->spare = NULL;
+    drop_caches(c);
   }
   for (unsigned i = k; i < n; i++) {
     hak_slab_t* s = slab_of(blocks[i]);
@@ -495,9 +498,7 @@ void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
 
 /* Everything the class keeps without a program's block: transfer cache, spare, free pages. */
 static void release_class(central_class_t* c, unsigned cls) {
-  drain_transfer(c);
-  if (c->spare) hak_ss_slab_free(c->spare);
-  c->spare = NULL;
+  drop_caches(c);
   purge_class(c, cls);
   account(c, cls);
 }

@@ -128,9 +128,9 @@ void hak_large_free(hak_large_t* h) {
    * (all but the header's), LEAN unmaps it. */
   int committed = hak_release_keep_region(0, h->map_size);
   int keep = committed || hak_release_policy() == HAK_RELEASE_BALANCED;
-  if (keep && !committed) hak_os_decommit((uint8_t*)h + HAK_OS_PAGE, h->map_size - HAK_OS_PAGE);
   pthread_mutex_lock(&g_lock);
   if (keep && g_cached < CACHE_MAX && g_cached_bytes + h->map_size <= CACHE_MAX_BYTES) {
+    if (!committed) hak_os_decommit((uint8_t*)h + HAK_OS_PAGE, h->map_size - HAK_OS_PAGE);
     h->next = g_cache;
     h->retained = committed ? h->map_size : HAK_OS_PAGE;
     g_cache = h;

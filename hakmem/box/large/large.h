@@ -5,8 +5,8 @@
  * 2 MiB. Freed mappings are kept in a small cache for reuse (system calls amortised): committed
  * as the release policy allows, else (BALANCED) decommitted but still mapped, so that a small
  * program reusing one big buffer pays page faults, not mmap and munmap; a free that finds the
- * policy over its budget unmaps cached ones, oldest first. Thread-safe: the cache has its own lock; a live header is only touched by the
- * block's owner. */
+ * policy over its budget unmaps cached ones, oldest first. Thread-safe: the cache has its own
+ * lock; a live header is only touched by the block's owner. */
 #ifndef HAKMEM_BOX_LARGE_H
 #define HAKMEM_BOX_LARGE_H
 
@@ -21,7 +21,7 @@ typedef struct hak_large {
   size_t size;        /* usable bytes from the user pointer */
   uint8_t* user;
   struct hak_large* next; /* in the reuse cache */
-  size_t retained;        /* in the reuse cache: the bytes counted as retained (0 if decommitted) */
+  size_t retained;        /* in the reuse cache: the bytes counted as retained (a decommitted one: its header page) */
 } hak_large_t;
 
 #define HAK_LARGE_LIVE 0x4c41524745424c4bull  /* "LARGEBLK" */

@@ -45,9 +45,8 @@ HAK_INLINE uint16_t* hak_stats_tag_of(void* p, unsigned cls) {
   return index < s->capacity ? (uint16_t*)(void*)s->states + index : NULL;
 }
 
-/* Observe only (callers test HAK_CFG_STATS): one block of class cls handed out / given back.
- * A block handed out is tagged only when it lies in a SuperSlab: a corrupted free list can make
- * malloc return a pointer elsewhere (misuse tests), and counting must not follow it. */
+/* Observe only (callers test HAK_CFG_STATS): one block of class cls handed out / given back; the
+ * block is tagged only where hak_stats_tag_of finds it. */
 HAK_INLINE void hak_stats_count_alloc(hak_thread_stats_t* t, void* p, unsigned cls) {
   if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
   t->allocs[cls]++;

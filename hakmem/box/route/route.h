@@ -64,11 +64,12 @@ HAK_INLINE hak_route_t hak_route_block(uintptr_t a, hak_slab_t* page) {
   if (cls >= HAK_NCLASSES) return hak_route_bad(HAK_ERR_INVALID_POINTER, -1, 0);
   hak_slab_t* s = hak_slab_head(page);
   size_t bs = hak_class_size(cls);
-  if (s->magic != HAK_SLAB_MAGIC || s->block_size != bs) return hak_route_bad(HAK_ERR_METADATA_CORRUPT, (int)cls, bs);
-  uintptr_t off = a - (uintptr_t)s->start;
-  uint32_t index = hak_class_block_index(cls, off);
-  if ((size_t)index * bs != off || index >= s->capacity) return hak_route_bad(HAK_ERR_INTERIOR_POINTER, (int)cls, bs);
-  hak_route_t r = {HAK_ROUTE_SMALL, HAK_ERR_COUNT, (int)cls, bs, s, index, NULL};
+  /* The magic and the block size in one compare. */
+  if (hak_slab_id(s) != hak_class_info[cls].slab_id) return hak_route_bad(HAK_ERR_METADATA_CORRUPT, (int)cls, bs);
+  /* A whole number of blocks and inside the slab in one compare. */
+  uint64_t index = hak_class_block_exact(cls, a - (uintptr_t)s->start);
+  if (index >= s->capacity) return hak_route_bad(HAK_ERR_INTERIOR_POINTER, (int)cls, bs);
+  hak_route_t r = {HAK_ROUTE_SMALL, HAK_ERR_COUNT, (int)cls, bs, s, (uint32_t)index, NULL};
   return r;
 }
 

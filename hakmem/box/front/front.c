@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "hakmem/box/central/central.h"
 #include "hakmem/box/large/large.h"
@@ -213,6 +216,7 @@ void hak_front_free_other(void* p, const char* func) {
  * block only, not the state bytes' line; the error paths read the state byte to name the error. */
 
 #define POISON_WORD 0xdbdbdbdbdbdbdbdbull
+_Static_assert(POISON_WORD == 0x0101010101010101ull * (POISON_WORD & 0xff), "one byte repeated (poison_full_intact)");
 
 /* Poison covers bytes [HAK_POISON_FROM, HAK_POISON_TO) of a block, or up to its canary in smaller
  * blocks. Blocks of POISON_FULL bytes and more (nearly all) take a loop of constant count, which
@@ -239,13 +243,27 @@ HAK_INLINE void poison_fill(uint8_t* b, size_t bs) {
     if (i < n) w[i] = POISON_WORD;
 }
 
-HAK_INLINE int poison_intact(const uint8_t* b, size_t bs) {
+/* The whole window: with SSE2, two bytewise compares per 32 bytes and one mask test (the word
+ * loop takes three instructions per word). */
+HAK_INLINE int poison_full_intact(const uint8_t* b) {
+#if defined(__SSE2__) && POISON_WORDS % 2 == 0
+  const __m128i poison = _mm_set1_epi8((char)(POISON_WORD & 0xff));
+  int same = 0xffff;
+  for (size_t i = 0; i < POISON_WORDS / 2; i++)
+    same &= _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i*)(b + HAK_POISON_FROM) + i), poison));
+  return same == 0xffff;
+#else
   const hak_word_t* w = (const hak_word_t*)(b + HAK_POISON_FROM);
   uint64_t diff = 0;
-  if (HAK_LIKELY(bs >= POISON_FULL)) {
-    for (size_t i = 0; i < POISON_WORDS; i++) diff |= w[i] ^ POISON_WORD;
-    return diff == 0;
-  }
+  for (size_t i = 0; i < POISON_WORDS; i++) diff |= w[i] ^ POISON_WORD;
+  return diff == 0;
+#endif
+}
+
+HAK_INLINE int poison_intact(const uint8_t* b, size_t bs) {
+  if (HAK_LIKELY(bs >= POISON_FULL)) return poison_full_intact(b);
+  const hak_word_t* w = (const hak_word_t*)(b + HAK_POISON_FROM);
+  uint64_t diff = 0;
   size_t n = poison_words_small(bs);
   for (size_t i = 0; i < POISON_WORDS - 1; i++)
     if (i < n) diff |= w[i] ^ POISON_WORD;

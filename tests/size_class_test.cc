@@ -30,6 +30,7 @@ TEST(SizeClass, TableShape) {
     EXPECT_LE(info.batch, info.cache_cap);
     // The reciprocal used for offset -> index is the rounded-up 2^42 / block size.
     EXPECT_EQ(info.inv_size, (((uint64_t)1 << 42) + info.block_size - 1) / info.block_size);
+    EXPECT_EQ(info.slab_pages == 1, c < HAK_NCLASSES_ONE_PAGE) << "one-page classes come first";
     // hak_class_block_exact's constants: block_size = odd * 2^div_shift, div_mul = odd^-1.
     uint64_t odd = info.block_size >> info.div_shift;
     EXPECT_EQ(odd % 2, 1u);

@@ -338,20 +338,19 @@ static HAK_NOINLINE HAK_COLD void safe_free_rejected(void* p, const char* func) 
   hak_route_report(&r, p, func);
 }
 
-void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
-  /* The fast path found p's page: validate from there, with hak_route's own checks inlined. */
+/* Block p of class cls (bs bytes) passed the route's checks: its tail must be the live tag (else
+ * an overflow, or a double free). Marks it freed (tag and poison) and caches it. */
+HAK_INLINE void safe_free_valid(void* p, hak_slab_t* page, size_t cls, size_t bs, const char* func) {
   uintptr_t a = (uintptr_t)p;
-  hak_route_t r = hak_route_block(a, page);
   uint64_t live = hak_tail_live(a);
-  if (HAK_UNLIKELY(r.kind != HAK_ROUTE_SMALL) || HAK_UNLIKELY(hak_tail_load(a, r.block_size) != live)) {
+  if (HAK_UNLIKELY(hak_tail_load(a, bs) != live)) {
     safe_free_rejected(p, func);
     return;
   }
-  hak_tail_store(a, r.block_size, ~live);
-  if (HAK_CFG_POISON_FREE) poison_fill(p, r.block_size);
-  unsigned cls = (unsigned)r.cls;
+  hak_tail_store(a, bs, ~live);
+  if (HAK_CFG_POISON_FREE) poison_fill(p, bs);
   if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
-    hak_front_free_remote(p, cls);
+    hak_front_free_remote(p, (unsigned)cls);
     return;
   }
   void** top = hak_tc.top[cls];
@@ -360,7 +359,33 @@ void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
     hak_tc.top[cls] = top + 1;
     return;
   }
-  hak_front_free_slow(p, cls);
+  hak_front_free_slow(p, (unsigned)cls);
+}
+
+/* A page of a slab of several pages (or of none): the route's checks, from the head page. */
+static HAK_NOINLINE void safe_free_pages(void* p, hak_slab_t* page, const char* func) {
+  hak_route_t r = hak_route_block((uintptr_t)p, page);
+  if (HAK_UNLIKELY(r.kind != HAK_ROUTE_SMALL)) {
+    safe_free_rejected(p, func);
+    return;
+  }
+  safe_free_valid(p, page, (size_t)r.cls, r.block_size, func);
+}
+
+void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
+  /* The fast path found p's page. A page of a one-page class is its slab's head: hak_route_block's
+   * checks, with no head to look up. */
+  uintptr_t a = (uintptr_t)p;
+  size_t cls = __atomic_load_n(&page->cls, __ATOMIC_ACQUIRE); /* size_t: indexes with no zero-extension */
+  if (HAK_UNLIKELY(cls >= HAK_NCLASSES_ONE_PAGE)) {
+    safe_free_pages(p, page, func);
+    return;
+  }
+  if (HAK_UNLIKELY(!hak_slab_is(page, cls)) || HAK_UNLIKELY(hak_slab_block_at(page, cls, a) >= page->capacity)) {
+    safe_free_rejected(p, func);
+    return;
+  }
+  safe_free_valid(p, page, cls, hak_class_size(cls), func);
 }
 
 /* A thread cache's storage block comes from and goes back to the central box directly, not

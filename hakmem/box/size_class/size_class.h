@@ -19,6 +19,15 @@ enum {
   HAK_NCLASSES
 };
 
+/* Classes [0, HAK_NCLASSES_ONE_PAGE) have slabs of one 64 KiB page (the smaller classes: the
+ * table grows), so a page of theirs is its slab's head. */
+enum {
+  HAK_NCLASSES_ONE_PAGE = 0
+#define HAK_CLASS(i, bs, pages, blocks, cap) +((pages) == 1)
+#include "hakmem/box/size_class/size_class_table.inc"
+#undef HAK_CLASS
+};
+
 #define HAK_SMALL_MAX ((size_t)256 * 1024) /* largest class */
 #define HAK_TABLE_MAX ((size_t)1024)       /* sizes up to here use the byte table */
 #define HAK_CLASS_NONE HAK_NCLASSES        /* the class of a page that holds no blocks */

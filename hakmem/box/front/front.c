@@ -25,7 +25,7 @@ static void thread_exit(void* unused);
 static unsigned central_refill(unsigned cls, void** out, unsigned n);
 static void central_flush(unsigned cls, void* const* blocks, unsigned n);
 static void safe_storage(void* p, int taken);
-HAK_INLINE int safe_alloc(void* p, unsigned cls);
+HAK_INLINE int safe_alloc(void* p, size_t cls);
 
 static void key_init(void) {
   pthread_key_create(&g_exit_key, thread_exit);
@@ -111,17 +111,17 @@ static HAK_NOINLINE HAK_COLD void* alloc_checked_slow(void* p, unsigned cls) {
 }
 
 /* A block leaving the thread cache for the program. */
-HAK_INLINE void* handed_out(void* p, unsigned cls) {
-  if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls))) return alloc_checked_slow(p, cls);
+HAK_INLINE void* handed_out(void* p, size_t cls) {
+  if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls))) return alloc_checked_slow(p, (unsigned)cls);
   if (HAK_CFG_STATS) hak_stats_count_alloc(&hak_tc.stats[0], p, cls);
   return p;
 }
 
 /* Hands out one block of class cls. Every call it makes is a tail call, so that the common case
  * (safe profile's malloc) needs no stack frame. */
-void* hak_front_alloc_class(unsigned cls) {
+void* hak_front_alloc_class(size_t cls) {
   void** top = hak_tc.top[cls];
-  if (HAK_UNLIKELY(top == hak_tc.base[cls])) return alloc_refill(cls);
+  if (HAK_UNLIKELY(top == hak_tc.base[cls])) return alloc_refill((unsigned)cls);
   void* p = *--top;
   hak_tc.top[cls] = top;
   return handed_out(p, cls);
@@ -342,12 +342,11 @@ static HAK_NOINLINE HAK_COLD void safe_free_rejected(void* p, const char* func) 
  * an overflow, or a double free). Marks it freed (tag and poison) and caches it. */
 HAK_INLINE void safe_free_valid(void* p, hak_slab_t* page, size_t cls, size_t bs, const char* func) {
   uintptr_t a = (uintptr_t)p;
-  uint64_t live = hak_tail_live(a);
-  if (HAK_UNLIKELY(hak_tail_load(a, bs) != live)) {
+  if (HAK_UNLIKELY(hak_tail_load(a, bs) != hak_tail_live(a))) {
     safe_free_rejected(p, func);
     return;
   }
-  hak_tail_store(a, bs, ~live);
+  hak_tail_flip(a, bs); /* the live tag's complement: the cached tag */
   if (HAK_CFG_POISON_FREE) poison_fill(p, bs);
   if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
     hak_front_free_remote(p, (unsigned)cls);
@@ -421,11 +420,11 @@ static int safe_alloc_slow(void* p, unsigned cls) {
 
 /* Safe profile: prepares a block being handed out (poison and tail checks, live tag). Returns 0
  * when the checks fail: the caller goes to safe_alloc_slow. */
-HAK_INLINE int safe_alloc(void* p, unsigned cls) {
+HAK_INLINE int safe_alloc(void* p, size_t cls) {
   uintptr_t a = (uintptr_t)p;
   size_t bs = hak_class_size(cls);
-  uint64_t live = hak_tail_live(a);
-  if (HAK_UNLIKELY(hak_tail_load(a, bs) != ~live) || (HAK_CFG_POISON_FREE && HAK_UNLIKELY(!poison_intact(p, bs)))) return 0;
-  hak_tail_store(a, bs, live);
+  uint64_t tail = hak_tail_load(a, bs);
+  if (HAK_UNLIKELY(tail != hak_tail_cached(a)) || (HAK_CFG_POISON_FREE && HAK_UNLIKELY(!poison_intact(p, bs)))) return 0;
+  hak_tail_flip(a, bs); /* the cached tag's complement: the live tag */
   return 1;
 }

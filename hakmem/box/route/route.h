@@ -46,6 +46,11 @@ HAK_INLINE uint64_t hak_tail_cached(uintptr_t a) { return ~hak_tail_live(a); }
 typedef uint64_t __attribute__((may_alias)) hak_word_t;
 HAK_INLINE uint64_t hak_tail_load(uintptr_t a, size_t bs) { return *(const hak_word_t*)(a + bs - 8); }
 HAK_INLINE void hak_tail_store(uintptr_t a, size_t bs, uint64_t v) { *(hak_word_t*)(a + bs - 8) = v; }
+/* Live <-> cached in place (one instruction; the tags are each other's complement). */
+HAK_INLINE void hak_tail_flip(uintptr_t a, size_t bs) {
+  volatile hak_word_t* w = (volatile hak_word_t*)(a + bs - 8);
+  *w = ~*w;
+}
 
 /* Safe profile: the state of block index of slab s, at a: the state byte, or for HAK_BLOCK_OUT
  * what its tail says (HAK_BLOCK_FREED: in a thread cache; HAK_BLOCK_ALLOCATED otherwise, also

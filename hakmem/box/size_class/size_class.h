@@ -67,7 +67,7 @@ HAK_INLINE unsigned hak_class_of(size_t size) {
   return size <= HAK_TABLE_MAX ? hak_class_of_table(size) : hak_class_of_large(size);
 }
 
-HAK_INLINE size_t hak_class_size(unsigned cls) { return hak_class_info[cls].block_size; }
+HAK_INLINE size_t hak_class_size(size_t cls) { return hak_class_info[cls].block_size; }
 
 /* Index of the block at byte offset off of a slab of class cls (off < slab bytes). */
 HAK_INLINE uint32_t hak_class_block_index(unsigned cls, size_t off) {

@@ -231,11 +231,11 @@ static size_t poison_words_small(size_t bs) {
 }
 
 HAK_INLINE void poison_fill(uint8_t* b, size_t bs) {
-  hak_word_t* w = (hak_word_t*)(b + HAK_POISON_FROM);
   if (HAK_LIKELY(bs >= POISON_FULL)) {
-    for (size_t i = 0; i < POISON_WORDS; i++) w[i] = POISON_WORD;
+    for (size_t i = 0; i < POISON_WORDS; i++) ((hak_word_t*)b)[HAK_POISON_FROM / 8 + i] = POISON_WORD;
     return;
   }
+  hak_word_t* w = (hak_word_t*)(b + HAK_POISON_FROM);
   /* Fewer words: a loop of constant count, or clang calls memset, and the call costs safe's free
    * a stack frame. */
   size_t n = poison_words_small(bs);

@@ -64,6 +64,10 @@ void CheckMapping(size_t size, size_t align) {
   size_t off = (size * 2654435761u + align) % slab_bytes;
   FUZZ_CHECK(hak_class_block_index(cls, off) == off / bs, "class %u offset %zu", cls, off);
   FUZZ_CHECK(hak_class_block_index(cls, slab_bytes - 1) == info->blocks - 1, "class %u last offset", cls);
+  // ... and the safe profile's one-compare form: the index of a block start, else out of every slab.
+  uint64_t exact = hak_class_block_exact(cls, off);
+  FUZZ_CHECK(off % bs ? exact > UINT64_MAX / bs : exact == off / bs, "class %u offset %zu: exact %llu", cls, off,
+             (unsigned long long)exact);
 }
 
 // Usable size of a block of size bytes at alignment align, as the classes promise (small), or a

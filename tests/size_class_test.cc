@@ -30,6 +30,13 @@ TEST(SizeClass, TableShape) {
     EXPECT_LE(info.batch, info.cache_cap);
     // The reciprocal used for offset -> index is the rounded-up 2^42 / block size.
     EXPECT_EQ(info.inv_size, (((uint64_t)1 << 42) + info.block_size - 1) / info.block_size);
+    EXPECT_EQ(info.slab_pages == 1, c < HAK_NCLASSES_ONE_PAGE) << "one-page classes come first";
+    // hak_class_block_exact's constants: block_size = odd * 2^div_shift, div_mul = odd^-1.
+    uint64_t odd = info.block_size >> info.div_shift;
+    EXPECT_EQ(odd % 2, 1u);
+    EXPECT_EQ(odd * info.div_mul, 1u);
+    EXPECT_EQ(info.slab_id & 0xffffffffu, HAK_SLAB_MAGIC);
+    EXPECT_EQ(info.slab_id >> 32, info.block_size);
   }
 }
 
@@ -96,6 +103,31 @@ TEST(SizeClass, BlockIndexIsExactForEveryOffset) {
         FAIL() << "class " << c << " offset " << off << ": index " << got << ", expected " << want;
       }
     }
+  }
+}
+
+// hak_class_block_exact is the block index for a whole number of blocks and more than any slab's
+// block count for every other offset of the slab's pages, and for offsets below the slab (negative)
+// or far above it: "a block start of this slab" is one compare.
+TEST(SizeClass, BlockExactRejectsEveryOtherOffset) {
+  for (unsigned c = 0; c < HAK_NCLASSES; c++) {
+    const hak_class_info_t& info = hak_class_info[c];
+    size_t slab_bytes = (size_t)info.slab_pages * 64 * KiB;
+    uint64_t bs = info.block_size;
+    auto check = [&](uint64_t off) {
+      uint64_t got = hak_class_block_exact(c, off);
+      if (off % bs == 0 && off / bs < info.blocks) {
+        if (got != off / bs) ADD_FAILURE() << "class " << c << " offset " << off << ": index " << got;
+      } else if (off % bs != 0 && got <= UINT64_MAX / bs) {
+        ADD_FAILURE() << "class " << c << " offset " << off << ": " << got << " passes for an index";
+      } else if (got < info.blocks) {
+        ADD_FAILURE() << "class " << c << " offset " << off << ": " << got << " is in the slab";
+      }
+    };
+    for (uint64_t off = 0; off < slab_bytes + 2 * bs; off++) check(off);
+    for (uint64_t back = 1; back < 4 * 1024 * KiB; back += 1 + back / 7) check(0 - back);
+    for (uint64_t far = slab_bytes; far < ((uint64_t)1 << 47); far = far * 3 + 16) check(far);
+    if (::testing::Test::HasFailure()) return;
   }
 }
 

@@ -143,6 +143,21 @@ TEST_F(MisuseApi, OverflowAndWriteAfterFree) {
   EXPECT_SAFE_ONLY(((volatile char*)p)[20] = 0x41; hak_malloc(40), kWriteAfterFree, p, "malloc", kClass40);
 }
 
+// Blocks of a class whose slabs span several 64 KiB pages (safe validates them from the head
+// page's entry, one-page classes from the page's own): blocks 4..8 of a slab of 20480-byte blocks
+// start in its second and third pages.
+TEST_F(MisuseApi, SlabsOfSeveralPages) {
+  const std::string kClass20K = " (size class 36, block size 20480)";
+  char* p[9];
+  for (char*& q : p) q = (char*)hak_malloc(20000);
+  for (char* q : p) {
+    EXPECT_SAFE_ONLY(hak_free(q + 16), kInterior, q + 16, "free", kClass20K);
+    EXPECT_SAFE_ONLY(((volatile char*)q)[20472] = 0x41; hak_free(q), kOverflow, q, "free", kClass20K);
+    EXPECT_SAFE_ONLY(hak_free(q); hak_free(q), kDoubleFree, q, "free", kClass20K);
+  }
+  for (char* q : p) hak_free(q);
+}
+
 // safe keeps a block's allocated/freed state in its last word (past the usable size, the canary)
 // while a thread has it: a program that overwrites that word of a freed block must not turn a
 // double free into a valid one, nor get the block back unchecked.

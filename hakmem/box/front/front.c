@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "hakmem/box/central/central.h"
 #include "hakmem/box/large/large.h"
@@ -22,7 +25,7 @@ static void thread_exit(void* unused);
 static unsigned central_refill(unsigned cls, void** out, unsigned n);
 static void central_flush(unsigned cls, void* const* blocks, unsigned n);
 static void safe_storage(void* p, int taken);
-HAK_INLINE int safe_alloc(void* p, unsigned cls);
+HAK_INLINE int safe_alloc(void* p, size_t cls);
 
 static void key_init(void) {
   pthread_key_create(&g_exit_key, thread_exit);
@@ -108,17 +111,17 @@ static HAK_NOINLINE HAK_COLD void* alloc_checked_slow(void* p, unsigned cls) {
 }
 
 /* A block leaving the thread cache for the program. */
-HAK_INLINE void* handed_out(void* p, unsigned cls) {
-  if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls))) return alloc_checked_slow(p, cls);
+HAK_INLINE void* handed_out(void* p, size_t cls) {
+  if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls))) return alloc_checked_slow(p, (unsigned)cls);
   if (HAK_CFG_STATS) hak_stats_count_alloc(&hak_tc.stats[0], p, cls);
   return p;
 }
 
 /* Hands out one block of class cls. Every call it makes is a tail call, so that the common case
  * (safe profile's malloc) needs no stack frame. */
-void* hak_front_alloc_class(unsigned cls) {
+void* hak_front_alloc_class(size_t cls) {
   void** top = hak_tc.top[cls];
-  if (HAK_UNLIKELY(top == hak_tc.base[cls])) return alloc_refill(cls);
+  if (HAK_UNLIKELY(top == hak_tc.base[cls])) return alloc_refill((unsigned)cls);
   void* p = *--top;
   hak_tc.top[cls] = top;
   return handed_out(p, cls);
@@ -213,6 +216,7 @@ void hak_front_free_other(void* p, const char* func) {
  * block only, not the state bytes' line; the error paths read the state byte to name the error. */
 
 #define POISON_WORD 0xdbdbdbdbdbdbdbdbull
+_Static_assert(POISON_WORD == 0x0101010101010101ull * (POISON_WORD & 0xff), "one byte repeated (poison_full_intact)");
 
 /* Poison covers bytes [HAK_POISON_FROM, HAK_POISON_TO) of a block, or up to its canary in smaller
  * blocks. Blocks of POISON_FULL bytes and more (nearly all) take a loop of constant count, which
@@ -227,11 +231,11 @@ static size_t poison_words_small(size_t bs) {
 }
 
 HAK_INLINE void poison_fill(uint8_t* b, size_t bs) {
-  hak_word_t* w = (hak_word_t*)(b + HAK_POISON_FROM);
   if (HAK_LIKELY(bs >= POISON_FULL)) {
-    for (size_t i = 0; i < POISON_WORDS; i++) w[i] = POISON_WORD;
+    for (size_t i = 0; i < POISON_WORDS; i++) ((hak_word_t*)b)[HAK_POISON_FROM / 8 + i] = POISON_WORD;
     return;
   }
+  hak_word_t* w = (hak_word_t*)(b + HAK_POISON_FROM);
   /* Fewer words: a loop of constant count, or clang calls memset, and the call costs safe's free
    * a stack frame. */
   size_t n = poison_words_small(bs);
@@ -239,13 +243,27 @@ HAK_INLINE void poison_fill(uint8_t* b, size_t bs) {
     if (i < n) w[i] = POISON_WORD;
 }
 
-HAK_INLINE int poison_intact(const uint8_t* b, size_t bs) {
+/* The whole window: with SSE2, two bytewise compares per 32 bytes and one mask test (the word
+ * loop takes three instructions per word). */
+HAK_INLINE int poison_full_intact(const uint8_t* b) {
+#if defined(__SSE2__) && POISON_WORDS % 2 == 0
+  const __m128i poison = _mm_set1_epi8((char)(POISON_WORD & 0xff));
+  int same = 0xffff;
+  for (size_t i = 0; i < POISON_WORDS / 2; i++)
+    same &= _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i*)(b + HAK_POISON_FROM) + i), poison));
+  return same == 0xffff;
+#else
   const hak_word_t* w = (const hak_word_t*)(b + HAK_POISON_FROM);
   uint64_t diff = 0;
-  if (HAK_LIKELY(bs >= POISON_FULL)) {
-    for (size_t i = 0; i < POISON_WORDS; i++) diff |= w[i] ^ POISON_WORD;
-    return diff == 0;
-  }
+  for (size_t i = 0; i < POISON_WORDS; i++) diff |= w[i] ^ POISON_WORD;
+  return diff == 0;
+#endif
+}
+
+HAK_INLINE int poison_intact(const uint8_t* b, size_t bs) {
+  if (HAK_LIKELY(bs >= POISON_FULL)) return poison_full_intact(b);
+  const hak_word_t* w = (const hak_word_t*)(b + HAK_POISON_FROM);
+  uint64_t diff = 0;
   size_t n = poison_words_small(bs);
   for (size_t i = 0; i < POISON_WORDS - 1; i++)
     if (i < n) diff |= w[i] ^ POISON_WORD;
@@ -320,20 +338,18 @@ static HAK_NOINLINE HAK_COLD void safe_free_rejected(void* p, const char* func) 
   hak_route_report(&r, p, func);
 }
 
-void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
-  /* The fast path found p's page: validate from there, with hak_route's own checks inlined. */
+/* Block p of class cls (bs bytes) passed the route's checks: its tail must be the live tag (else
+ * an overflow, or a double free). Marks it freed (tag and poison) and caches it. */
+HAK_INLINE void safe_free_valid(void* p, hak_slab_t* page, size_t cls, size_t bs, const char* func) {
   uintptr_t a = (uintptr_t)p;
-  hak_route_t r = hak_route_block(a, page);
-  uint64_t live = hak_tail_live(a);
-  if (HAK_UNLIKELY(r.kind != HAK_ROUTE_SMALL) || HAK_UNLIKELY(hak_tail_load(a, r.block_size) != live)) {
+  if (HAK_UNLIKELY(hak_tail_load(a, bs) != hak_tail_live(a))) {
     safe_free_rejected(p, func);
     return;
   }
-  hak_tail_store(a, r.block_size, ~live);
-  if (HAK_CFG_POISON_FREE) poison_fill(p, r.block_size);
-  unsigned cls = (unsigned)r.cls;
+  hak_tail_flip(a, bs); /* the live tag's complement: the cached tag */
+  if (HAK_CFG_POISON_FREE) poison_fill(p, bs);
   if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
-    hak_front_free_remote(p, cls);
+    hak_front_free_remote(p, (unsigned)cls);
     return;
   }
   void** top = hak_tc.top[cls];
@@ -342,7 +358,33 @@ void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
     hak_tc.top[cls] = top + 1;
     return;
   }
-  hak_front_free_slow(p, cls);
+  hak_front_free_slow(p, (unsigned)cls);
+}
+
+/* A page of a slab of several pages (or of none): the route's checks, from the head page. */
+static HAK_NOINLINE void safe_free_pages(void* p, hak_slab_t* page, const char* func) {
+  hak_route_t r = hak_route_block((uintptr_t)p, page);
+  if (HAK_UNLIKELY(r.kind != HAK_ROUTE_SMALL)) {
+    safe_free_rejected(p, func);
+    return;
+  }
+  safe_free_valid(p, page, (size_t)r.cls, r.block_size, func);
+}
+
+void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
+  /* The fast path found p's page. A page of a one-page class is its slab's head: hak_route_block's
+   * checks, with no head to look up. */
+  uintptr_t a = (uintptr_t)p;
+  size_t cls = __atomic_load_n(&page->cls, __ATOMIC_ACQUIRE); /* size_t: indexes with no zero-extension */
+  if (HAK_UNLIKELY(cls >= HAK_NCLASSES_ONE_PAGE)) {
+    safe_free_pages(p, page, func);
+    return;
+  }
+  if (HAK_UNLIKELY(!hak_slab_is(page, cls)) || HAK_UNLIKELY(hak_slab_block_at(page, cls, a) >= page->capacity)) {
+    safe_free_rejected(p, func);
+    return;
+  }
+  safe_free_valid(p, page, cls, hak_class_size(cls), func);
 }
 
 /* A thread cache's storage block comes from and goes back to the central box directly, not
@@ -378,11 +420,11 @@ static int safe_alloc_slow(void* p, unsigned cls) {
 
 /* Safe profile: prepares a block being handed out (poison and tail checks, live tag). Returns 0
  * when the checks fail: the caller goes to safe_alloc_slow. */
-HAK_INLINE int safe_alloc(void* p, unsigned cls) {
+HAK_INLINE int safe_alloc(void* p, size_t cls) {
   uintptr_t a = (uintptr_t)p;
   size_t bs = hak_class_size(cls);
-  uint64_t live = hak_tail_live(a);
-  if (HAK_UNLIKELY(hak_tail_load(a, bs) != ~live) || (HAK_CFG_POISON_FREE && HAK_UNLIKELY(!poison_intact(p, bs)))) return 0;
-  hak_tail_store(a, bs, live);
+  uint64_t tail = hak_tail_load(a, bs);
+  if (HAK_UNLIKELY(tail != hak_tail_cached(a)) || (HAK_CFG_POISON_FREE && HAK_UNLIKELY(!poison_intact(p, bs)))) return 0;
+  hak_tail_flip(a, bs); /* the cached tag's complement: the live tag */
   return 1;
 }

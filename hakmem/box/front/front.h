@@ -61,8 +61,9 @@ HAK_HIDDEN void hak_front_free_slow(void* p, unsigned cls);
 HAK_HIDDEN void hak_front_free_remote(void* p, unsigned cls);
 HAK_HIDDEN void hak_front_free_other(void* p, const char* func);
 /* A block of class cls through the thread cache (aligned allocations, realloc; in safe, every
- * small malloc: it also checks the block for writes after free and arms its canary). */
-HAK_HIDDEN void* hak_front_alloc_class(unsigned cls);
+ * small malloc: it also checks the block for writes after free and arms its canary). size_t: the
+ * class indexes the bins with no zero-extension. */
+HAK_HIDDEN void* hak_front_alloc_class(size_t cls);
 /* Safe profile's free of p, in a SuperSlab with page entry page: validates it (reported and not
  * cached when bad), checks its canary, poisons it and caches it. */
 HAK_HIDDEN void hak_front_safe_free(void* p, hak_slab_t* page, const char* func);

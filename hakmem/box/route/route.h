@@ -46,6 +46,11 @@ HAK_INLINE uint64_t hak_tail_cached(uintptr_t a) { return ~hak_tail_live(a); }
 typedef uint64_t __attribute__((may_alias)) hak_word_t;
 HAK_INLINE uint64_t hak_tail_load(uintptr_t a, size_t bs) { return *(const hak_word_t*)(a + bs - 8); }
 HAK_INLINE void hak_tail_store(uintptr_t a, size_t bs, uint64_t v) { *(hak_word_t*)(a + bs - 8) = v; }
+/* Live <-> cached in place (one instruction; the tags are each other's complement). */
+HAK_INLINE void hak_tail_flip(uintptr_t a, size_t bs) {
+  volatile hak_word_t* w = (volatile hak_word_t*)(a + bs - 8);
+  *w = ~*w;
+}
 
 /* Safe profile: the state of block index of slab s, at a: the state byte, or for HAK_BLOCK_OUT
  * what its tail says (HAK_BLOCK_FREED: in a thread cache; HAK_BLOCK_ALLOCATED otherwise, also
@@ -57,6 +62,15 @@ HAK_INLINE unsigned hak_block_state(const hak_slab_t* s, uint32_t index, uintptr
   return hak_tail_load(a, bs) == hak_tail_cached(a) ? HAK_BLOCK_FREED : HAK_BLOCK_ALLOCATED;
 }
 
+/* Whether slab s is live and of class cls (its magic and block size, one compare). */
+HAK_INLINE int hak_slab_is(const hak_slab_t* s, unsigned cls) { return hak_slab_id(s) == hak_class_info[cls].slab_id; }
+
+/* The index of the block at a in slab s of class cls, or a number >= s->capacity when a is not
+ * the start of one of its blocks (one compare: hak_class_block_exact). */
+HAK_INLINE uint64_t hak_slab_block_at(const hak_slab_t* s, unsigned cls, uintptr_t a) {
+  return hak_class_block_exact(cls, a - (uintptr_t)s->start);
+}
+
 /* Validates address a inside a SuperSlab whose page entry is page, but for the block's state.
  * Inline: the safe profile's free has both already and checks the state from the tail itself. */
 HAK_INLINE hak_route_t hak_route_block(uintptr_t a, hak_slab_t* page) {
@@ -64,11 +78,10 @@ HAK_INLINE hak_route_t hak_route_block(uintptr_t a, hak_slab_t* page) {
   if (cls >= HAK_NCLASSES) return hak_route_bad(HAK_ERR_INVALID_POINTER, -1, 0);
   hak_slab_t* s = hak_slab_head(page);
   size_t bs = hak_class_size(cls);
-  if (s->magic != HAK_SLAB_MAGIC || s->block_size != bs) return hak_route_bad(HAK_ERR_METADATA_CORRUPT, (int)cls, bs);
-  uintptr_t off = a - (uintptr_t)s->start;
-  uint32_t index = hak_class_block_index(cls, off);
-  if ((size_t)index * bs != off || index >= s->capacity) return hak_route_bad(HAK_ERR_INTERIOR_POINTER, (int)cls, bs);
-  hak_route_t r = {HAK_ROUTE_SMALL, HAK_ERR_COUNT, (int)cls, bs, s, index, NULL};
+  if (!hak_slab_is(s, cls)) return hak_route_bad(HAK_ERR_METADATA_CORRUPT, (int)cls, bs);
+  uint64_t index = hak_slab_block_at(s, cls, a);
+  if (index >= s->capacity) return hak_route_bad(HAK_ERR_INTERIOR_POINTER, (int)cls, bs);
+  hak_route_t r = {HAK_ROUTE_SMALL, HAK_ERR_COUNT, (int)cls, bs, s, (uint32_t)index, NULL};
   return r;
 }
 

@@ -2,9 +2,21 @@
 
 #define HAK_BATCH(cap) ((cap) / 2 > 0 ? (cap) / 2 : 1)
 #define HAK_INV(bs) ((((uint64_t)1 << 42) + (bs) - 1) / (bs))
+/* bs = odd * 2^HAK_SHIFT(bs); odd^-1 mod 2^64 by Newton's iteration (x = odd is right to 3 bits,
+ * each step doubles them: 5 steps give 96). */
+#define HAK_SHIFT(bs) __builtin_ctz(bs)
+#define HAK_ODD(bs) ((uint64_t)(bs) >> HAK_SHIFT(bs))
+#define HAK_NEWTON(d, x) ((x) * (2 - (d) * (x)))
+#define HAK_DIV_MUL(bs) \
+  HAK_NEWTON(HAK_ODD(bs), HAK_NEWTON(HAK_ODD(bs), HAK_NEWTON(HAK_ODD(bs), HAK_NEWTON(HAK_ODD(bs), HAK_NEWTON(HAK_ODD(bs), HAK_ODD(bs))))))
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HAK_SLAB_ID(bs) ((uint64_t)(bs) << 32 | HAK_SLAB_MAGIC)
+#else
+#define HAK_SLAB_ID(bs) ((uint64_t)HAK_SLAB_MAGIC << 32 | (bs))
+#endif
 
 const hak_class_info_t hak_class_info[HAK_NCLASSES] = {
-#define HAK_CLASS(i, bs, pages, blocks, cap) {bs, pages, blocks, cap, HAK_BATCH(cap), HAK_INV(bs)},
+#define HAK_CLASS(i, bs, pages, blocks, cap) {bs, pages, blocks, cap, HAK_BATCH(cap), HAK_SHIFT(bs), HAK_INV(bs), HAK_DIV_MUL(bs), HAK_SLAB_ID(bs)},
 #include "hakmem/box/size_class/size_class_table.inc"
 #undef HAK_CLASS
 };

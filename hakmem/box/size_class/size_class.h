@@ -19,9 +19,22 @@ enum {
   HAK_NCLASSES
 };
 
+/* Classes [0, HAK_NCLASSES_ONE_PAGE) have slabs of one 64 KiB page (the smaller classes: the
+ * table grows), so a page of theirs is its slab's head. */
+enum {
+  HAK_NCLASSES_ONE_PAGE = 0
+#define HAK_CLASS(i, bs, pages, blocks, cap) +((pages) == 1)
+#include "hakmem/box/size_class/size_class_table.inc"
+#undef HAK_CLASS
+};
+
 #define HAK_SMALL_MAX ((size_t)256 * 1024) /* largest class */
 #define HAK_TABLE_MAX ((size_t)1024)       /* sizes up to here use the byte table */
 #define HAK_CLASS_NONE HAK_NCLASSES        /* the class of a page that holds no blocks */
+
+/* A live slab's magic word (superslab.h); here so that the class table can hold hak_slab_id's
+ * expected value. */
+#define HAK_SLAB_MAGIC 0x51ab51abu
 
 typedef struct hak_class_info {
   uint32_t block_size;
@@ -29,7 +42,10 @@ typedef struct hak_class_info {
   uint16_t blocks;      /* blocks per slab */
   uint16_t cache_cap;   /* thread cache capacity */
   uint16_t batch;       /* blocks moved per refill / flush */
+  uint8_t div_shift;    /* block_size = odd * 2^div_shift */
   uint64_t inv_size;    /* ceil(2^42 / block_size): offset -> block index without a division */
+  uint64_t div_mul;     /* odd^-1 mod 2^64: hak_class_block_exact */
+  uint64_t slab_id;     /* a live slab's magic and block size as one word (superslab.h, hak_slab_id) */
 } hak_class_info_t;
 
 extern const hak_class_info_t hak_class_info[HAK_NCLASSES] HAK_HIDDEN;
@@ -51,11 +67,23 @@ HAK_INLINE unsigned hak_class_of(size_t size) {
   return size <= HAK_TABLE_MAX ? hak_class_of_table(size) : hak_class_of_large(size);
 }
 
-HAK_INLINE size_t hak_class_size(unsigned cls) { return hak_class_info[cls].block_size; }
+HAK_INLINE size_t hak_class_size(size_t cls) { return hak_class_info[cls].block_size; }
 
 /* Index of the block at byte offset off of a slab of class cls (off < slab bytes). */
 HAK_INLINE uint32_t hak_class_block_index(unsigned cls, size_t off) {
   return (uint32_t)(((uint64_t)off * hak_class_info[cls].inv_size) >> 42); /* exact: off < 2^20 */
+}
+
+/* The index of the block at byte offset off of a slab of class cls when off is a whole number of
+ * blocks; any other offset (also a "negative" one) gives a number above UINT64_MAX / block_size,
+ * more than any slab's block count. So "off is a block of the slab" is one compare,
+ * hak_class_block_exact(cls, off) < blocks, with no division and no multiply back. Why: x -> x * odd^-1
+ * and the rotation are bijections of 64-bit numbers, and they take the multiples j * block_size
+ * (j <= UINT64_MAX / block_size) to j; nothing else can reach those values. */
+HAK_INLINE uint64_t hak_class_block_exact(unsigned cls, uint64_t off) {
+  uint64_t x = off * hak_class_info[cls].div_mul;
+  unsigned k = hak_class_info[cls].div_shift;
+  return (x >> k) | (x << ((64 - k) & 63)); /* rotate right: one instruction */
 }
 
 /* Slabs start at least this aligned (64 KiB pages of 2 MiB-aligned SuperSlabs). */

@@ -39,7 +39,6 @@
 #define HAK_SS_HEADER_PAGES (HAK_CFG_CHECK_FREE ? 3 : HAK_CFG_STATS ? 5 : 1)
 #define HAK_ADDR_BITS 47
 #define HAK_REGISTRY_SIZE ((size_t)1 << (HAK_ADDR_BITS - HAK_SS_SHIFT))
-#define HAK_SLAB_MAGIC 0x51ab51abu
 #define HAK_MAX_SLAB_BLOCKS 4096 /* 64 KiB / 16 B; bounds the safe profile's state bytes */
 
 enum hak_region_kind {
@@ -72,10 +71,10 @@ typedef struct hak_slab {
    * none; beside cls, so free() reads both from one line. Written under the class lock only. */
   uint16_t owner;
   uint16_t used;  /* blocks handed out of the slab (in caches or with the program) */
-  uint32_t magic; /* HAK_SLAB_MAGIC while the slab is live */
-  uint16_t carved;   /* blocks [0, carved) have been handed out at least once */
-  uint16_t capacity; /* blocks (at most HAK_MAX_SLAB_BLOCKS) */
-  uint32_t block_size;
+  uint32_t magic;      /* HAK_SLAB_MAGIC while the slab is live */
+  uint32_t block_size; /* beside magic: the safe profile checks both in one load (hak_slab_id) */
+  uint16_t carved;     /* blocks [0, carved) have been handed out at least once */
+  uint16_t capacity;   /* blocks (at most HAK_MAX_SLAB_BLOCKS) */
   void* free_list; /* returned blocks, linked through their first word */
   struct hak_slab* prev;
   struct hak_slab* next;
@@ -84,6 +83,15 @@ typedef struct hak_slab {
 } hak_slab_t;
 _Static_assert(sizeof(hak_slab_t) == 64, "one cache line per page entry");
 _Static_assert(HAK_MAX_SLAB_BLOCKS <= UINT16_MAX, "block counts fit in uint16_t");
+_Static_assert(offsetof(hak_slab_t, block_size) == offsetof(hak_slab_t, magic) + 4, "hak_slab_id reads both");
+
+/* A slab's magic and block size as one word: hak_class_info[cls].slab_id when the slab is live
+ * and of class cls (HAK_SLAB_MAGIC: size_class.h). */
+HAK_INLINE uint64_t hak_slab_id(const hak_slab_t* s) {
+  uint64_t id;
+  __builtin_memcpy(&id, (const char*)s + offsetof(hak_slab_t, magic), sizeof id);
+  return id;
+}
 
 typedef struct hak_superslab {
   hak_slab_t pages[HAK_SS_PAGES];

@@ -348,17 +348,7 @@ HAK_INLINE void safe_free_valid(void* p, hak_slab_t* page, size_t cls, size_t bs
   }
   hak_tail_flip(a, bs); /* the live tag's complement: the cached tag */
   if (HAK_CFG_POISON_FREE) poison_fill(p, bs);
-  if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
-    hak_front_free_remote(p, (unsigned)cls);
-    return;
-  }
-  void** top = hak_tc.top[cls];
-  if (HAK_LIKELY(top != hak_tc.end[cls])) {
-    *top = p;
-    hak_tc.top[cls] = top + 1;
-    return;
-  }
-  hak_front_free_slow(p, (unsigned)cls);
+  hak_front_cache_freed(p, page, cls);
 }
 
 /* A page of a slab of several pages (or of none): the route's checks, from the head page. */

@@ -86,6 +86,22 @@ HAK_INLINE void* hak_front_malloc(size_t size) {
   return hak_front_malloc_slow(size);
 }
 
+/* Freed block p of class cls, on page entry page: onto the stack when the calling thread owns its
+ * slab, else into the remote batch (free's fast path, and safe's after its checks). */
+HAK_INLINE void hak_front_cache_freed(void* p, hak_slab_t* page, size_t cls) {
+  if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
+    hak_front_free_remote(p, (unsigned)cls);
+    return;
+  }
+  void** top = hak_tc.top[cls];
+  if (HAK_LIKELY(top != hak_tc.end[cls])) {
+    *top = p;
+    hak_tc.top[cls] = top + 1;
+    return;
+  }
+  hak_front_free_slow(p, (unsigned)cls);
+}
+
 HAK_INLINE void hak_front_free_named(void* p, const char* func) {
   uintptr_t a = (uintptr_t)p;
   if (HAK_LIKELY(hak_region_kind(a) == HAK_REGION_SUPERSLAB)) {
@@ -96,17 +112,7 @@ HAK_INLINE void hak_front_free_named(void* p, const char* func) {
       return;
     }
     if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, cls);
-    if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
-      hak_front_free_remote(p, cls);
-      return;
-    }
-    void** top = hak_tc.top[cls];
-    if (HAK_LIKELY(top != hak_tc.end[cls])) {
-      *top = p;
-      hak_tc.top[cls] = top + 1;
-      return;
-    }
-    hak_front_free_slow(p, cls);
+    hak_front_cache_freed(p, page, cls);
     return;
   }
   hak_front_free_other(p, func);

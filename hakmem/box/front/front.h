@@ -111,7 +111,7 @@ HAK_INLINE void hak_front_free_named(void* p, const char* func) {
       hak_front_safe_free(p, page, func);
       return;
     }
-    if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, cls);
+    if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, page, (unsigned)cls);
     hak_front_cache_freed(p, page, cls);
     return;
   }

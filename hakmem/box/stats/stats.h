@@ -32,17 +32,22 @@ typedef struct hak_thread_stats {
 /* A new thread tag (never 0). */
 HAK_HIDDEN uint16_t hak_stats_new_tag(void);
 
+/* The owner tag of the block at a on SuperSlab page entry page, or NULL when the page is not of
+ * class cls or a is past its slab's blocks. */
+HAK_INLINE uint16_t* hak_stats_tag_in(hak_slab_t* page, uintptr_t a, unsigned cls) {
+  if (page->cls != cls) return NULL;
+  hak_slab_t* s = hak_slab_head(page);
+  uint32_t index = hak_class_block_index(cls, (size_t)(a - (uintptr_t)s->start));
+  return index < s->capacity ? (uint16_t*)(void*)s->states + index : NULL;
+}
+
 /* The owner tag of the block p of class cls (observe: slab->states holds uint16_t tags), or NULL
  * when p is not in a slab of that class: observe hands out whatever a corrupted free list holds
  * (undetected outside safe), and the counters must not write through such a pointer. */
 HAK_INLINE uint16_t* hak_stats_tag_of(void* p, unsigned cls) {
   uintptr_t a = (uintptr_t)p;
   if (hak_region_kind(a) != HAK_REGION_SUPERSLAB) return NULL;
-  hak_slab_t* page = hak_page_of(a);
-  if (page->cls != cls) return NULL;
-  hak_slab_t* s = hak_slab_head(page);
-  uint32_t index = hak_class_block_index(cls, (size_t)(a - (uintptr_t)s->start));
-  return index < s->capacity ? (uint16_t*)(void*)s->states + index : NULL;
+  return hak_stats_tag_in(hak_page_of(a), a, cls);
 }
 
 /* Observe only (callers test HAK_CFG_STATS): one block of class cls handed out / given back; the
@@ -54,11 +59,11 @@ HAK_INLINE void hak_stats_count_alloc(hak_thread_stats_t* t, void* p, unsigned c
   if (tag) *tag = t->tag;
 }
 
-/* p is in a SuperSlab page of class cls (the free fast path checked both). */
-HAK_INLINE void hak_stats_count_free(hak_thread_stats_t* t, void* p, unsigned cls) {
+/* p is on SuperSlab page entry page, of class cls (the free fast path found both). */
+HAK_INLINE void hak_stats_count_free(hak_thread_stats_t* t, void* p, hak_slab_t* page, unsigned cls) {
   if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
   t->frees[cls]++;
-  uint16_t* tag = hak_stats_tag_of(p, cls);
+  uint16_t* tag = hak_stats_tag_in(page, (uintptr_t)p, cls);
   if (tag && *tag != t->tag) t->remote_frees[cls]++;
 }
 

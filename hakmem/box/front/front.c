@@ -180,8 +180,7 @@ void hak_front_free_slow(void* p, unsigned cls) {
       if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
     }
   }
-  if (__atomic_load_n(&hak_page_of((uintptr_t)p)->owner, __ATOMIC_RELAXED) == hak_central_self) *hak_tc.top[cls]++ = p;
-  else *--hak_tc.end[cls] = p;
+  hak_front_cache_freed(p, hak_page_of((uintptr_t)p), cls); /* there is room now */
 }
 
 /* Blocks of other threads' slabs go to the central box in batches, never out of this cache again:

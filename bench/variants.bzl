@@ -13,6 +13,7 @@ ALLOCATOR_DEPS = {
     "tcmalloc": ["@system//:tcmalloc"],
     "jemalloc": ["@system//:jemalloc"],
     "hakmem": ["//hakmem:hakmem"],
+    "floor": ["//bench/floor:floor_malloc"],
 }
 
 ALLOCATORS = ALLOCATOR_DEPS.keys()
@@ -44,6 +45,12 @@ VARIANTS = [
     variant("hakmem-balanced", "hakmem", profile = "balanced", preload = "//hakmem:libhakmem.so"),
     variant("hakmem-safe", "hakmem", profile = "safe", preload = "//hakmem:libhakmem.so"),
 ]
+
+# Not an allocator: the least work a malloc/free pair can do (bench/floor/floor.c), the ceiling of
+# what an allocator's row can reach on a single-threaded workload of small blocks. Suites add it
+# where that holds (mixed); on threads it is no ceiling (remote blocks stay with the thread that
+# freed them, cache lines are shared), and above 8 KiB it is glibc.
+FLOOR = variant("floor", "floor", preload = "//bench/floor:libfloor.so")
 
 # The variant the runner's "ratio" column divides by.
 BASELINE = "mimalloc"

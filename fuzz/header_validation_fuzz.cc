@@ -93,7 +93,7 @@ Prediction Predict(uintptr_t p, bool is_free) {
   unsigned region = hak_region_kind(p);
   if (region == HAK_REGION_NONE) return {kError, HAK_ERR_INVALID_POINTER};
   if (region == HAK_REGION_SUPERSLAB) {
-    if (hak_page_of(p)->cls >= HAK_NCLASSES) return {kError, HAK_ERR_INVALID_POINTER};
+    if (hak_free_info_of(p)->cls >= HAK_NCLASSES) return {kError, HAK_ERR_INVALID_POINTER};
     // Outside safe, free does not validate small blocks, and the route knows no block states.
     if (!kSafe && (is_free || Containing(p) == g_live.end())) return {kSkip, HAK_ERR_COUNT};
     if (Containing(p) != g_live.end()) return {kError, HAK_ERR_INTERIOR_POINTER};
@@ -297,9 +297,10 @@ void CorruptSlab(FuzzedDataProvider& in, int api) {
   uintptr_t p = PickLive(in, true);
   if (!p) return;
   if (!kSafe && api == 0) api = 1;  // free does not read the slab outside safe
-  hak_slab_t* page = hak_page_of(p);
-  hak_slab_t* slab = hak_slab_head(page);
-  hak_slab_t saved_page = *page, saved_slab = *slab;
+  hak_free_info_t* info = hak_free_info_of(p);
+  hak_slab_t* slab = hak_slab_head(hak_page_of(p));
+  hak_free_info_t saved_info = *info;
+  hak_slab_t saved_slab = *slab;
   Prediction pred;
   switch (in.ConsumeIntegralInRange<int>(0, 2)) {
     case 0:
@@ -312,7 +313,7 @@ void CorruptSlab(FuzzedDataProvider& in, int api) {
       break;
     default:
       if (!kSafe && api == 0) return;
-      __atomic_store_n(&page->cls, (uint8_t)HAK_CLASS_NONE, __ATOMIC_RELEASE);
+      __atomic_store_n(&info->cls, (uint8_t)HAK_CLASS_NONE, __ATOMIC_RELEASE);
       pred = {kError, HAK_ERR_INVALID_POINTER};
       break;
   }
@@ -320,7 +321,7 @@ void CorruptSlab(FuzzedDataProvider& in, int api) {
   // Restore (a free reported in report mode left the block allocated, as the model has it).
   slab->magic = saved_slab.magic;
   slab->block_size = saved_slab.block_size;
-  __atomic_store_n(&page->cls, saved_page.cls, __ATOMIC_RELEASE);
+  __atomic_store_n(&info->cls, saved_info.cls, __ATOMIC_RELEASE);
 }
 
 void CorruptLarge(FuzzedDataProvider& in, int api) {
@@ -368,9 +369,9 @@ void WriteAfterFree(FuzzedDataProvider& in) {
   uintptr_t p = g_freed[in.ConsumeIntegralInRange<size_t>(0, g_freed.size() - 1)];
   if (g_live.count(p) || hak_region_kind(p) != HAK_REGION_SUPERSLAB) return;
   hak_slab_t* page = hak_page_of(p);
-  if (page->cls >= HAK_NCLASSES || hak_class_size(page->cls) > 1024) return;
+  unsigned cls = hak_page_class(page);
+  if (cls >= HAK_NCLASSES || hak_class_size(cls) > 1024) return;
   hak_slab_t* slab = hak_slab_head(page);
-  unsigned cls = page->cls;
   size_t bs = hak_class_size(cls);
   uintptr_t off = p - (uintptr_t)slab->start;
   if (off % bs || hak_block_state(slab, (uint32_t)(off / bs), p, bs) != HAK_BLOCK_FREED) return;  // reused since, or carved anew

@@ -35,7 +35,7 @@ void expect_blocks_of(unsigned cls, const std::vector<void*>& blocks) {
     ASSERT_TRUE(seen.insert(p).second) << "block " << p << " handed out twice";
     ASSERT_EQ(hak_region_kind((uintptr_t)p), (unsigned)HAK_REGION_SUPERSLAB);
     hak_slab_t* s = slab_of(p);
-    ASSERT_EQ(hak_page_of((uintptr_t)p)->cls, cls);
+    ASSERT_EQ(hak_page_class(hak_page_of((uintptr_t)p)), cls);
     ASSERT_EQ(s->magic, HAK_SLAB_MAGIC);
     size_t off = (size_t)((uint8_t*)p - s->start);
     ASSERT_EQ(off % s->block_size, 0u);
@@ -204,9 +204,9 @@ TEST(Central, ConcurrentRefillAndFlush) {
 
 // ---- ownership: a refill carves the caller's slabs, never a live other thread's -----------------
 
-// Every page entry of slab s names owner (free() reads the entry of the block's page).
+// The free info of every page of slab s names owner (free() reads the info of the block's page).
 void expect_owner(hak_slab_t* s, uint16_t owner) {
-  for (unsigned i = 0; i < s->npages; i++) EXPECT_EQ(s[i].owner, owner) << "page " << i << " of the slab";
+  for (unsigned i = 0; i < s->npages; i++) EXPECT_EQ(hak_page_info(&s[i])->owner, owner) << "page " << i << " of the slab";
 }
 
 TEST(Central, RefillLeavesLiveOwnersSlabsAndAdoptsExitedOnes) {

@@ -44,7 +44,7 @@ TEST(Route, SmallBlock) {
     EXPECT_EQ(r.block_size, hak_class_size(cls)) << n;
     ASSERT_NE(r.slab, nullptr);
     EXPECT_EQ(r.slab->magic, HAK_SLAB_MAGIC);
-    EXPECT_EQ(r.slab->cls, cls);
+    EXPECT_EQ(hak_page_class(r.slab), cls);
     EXPECT_EQ(r.slab->start + (size_t)r.index * r.block_size, (uint8_t*)p) << n;
     EXPECT_LT(r.index, r.slab->capacity);
     EXPECT_EQ(r.large, nullptr);
@@ -135,7 +135,7 @@ TEST(Route, SuperSlabMetadataAndEmptyPages) {
     expect_bad(ss + off, HAK_ERR_INVALID_POINTER, "superslab header");
   for (unsigned page = HAK_SS_HEADER_PAGES; page < HAK_SS_PAGES; page++) {
     hak_slab_t* entry = hak_page_of(ss + page * HAK_PAGE_SIZE);
-    if (entry->cls == HAK_CLASS_NONE) {
+    if (hak_page_class(entry) == HAK_CLASS_NONE) {
       expect_bad(ss + page * HAK_PAGE_SIZE, HAK_ERR_INVALID_POINTER, "empty page");
       expect_bad(ss + page * HAK_PAGE_SIZE + 4096, HAK_ERR_INVALID_POINTER, "empty page");
     }

@@ -37,7 +37,7 @@ void expect_fresh_slab(hak_slab_t* s, unsigned cls) {
   EXPECT_GE(first, (unsigned)HAK_SS_HEADER_PAGES) << "a slab over the header pages";
   EXPECT_LE(first + info.slab_pages, (unsigned)HAK_SS_PAGES);
   EXPECT_EQ(s->magic, HAK_SLAB_MAGIC);
-  EXPECT_EQ(s->cls, cls);
+  EXPECT_EQ(hak_page_class(s), cls);
   EXPECT_EQ(s->head, first);
   EXPECT_EQ(s->npages, info.slab_pages);
   EXPECT_EQ(s->capacity, info.blocks);
@@ -55,12 +55,15 @@ void expect_fresh_slab(hak_slab_t* s, unsigned cls) {
   // Every page of the slab names the class and the head; every byte of it maps to those pages.
   for (unsigned i = 0; i < info.slab_pages; i++) {
     hak_slab_t* page = &ss->pages[first + i];
-    EXPECT_EQ(page->cls, cls);
+    EXPECT_EQ(hak_page_class(page), cls);
+    EXPECT_EQ(ss->free_info[first + i].owner, 0u) << "a new slab has no owner";
     EXPECT_EQ(page->head, first);
     EXPECT_EQ(hak_slab_head(page), s);
     uintptr_t base = (uintptr_t)s->start + (size_t)i * HAK_PAGE_SIZE;
-    for (uintptr_t off : {(uintptr_t)0, (uintptr_t)1, (uintptr_t)4096, HAK_PAGE_SIZE - 1})
+    for (uintptr_t off : {(uintptr_t)0, (uintptr_t)1, (uintptr_t)4096, HAK_PAGE_SIZE - 1}) {
       EXPECT_EQ(hak_page_of(base + off), page);
+      EXPECT_EQ(hak_free_info_of(base + off), &ss->free_info[first + i]);
+    }
   }
   // The slab's memory is usable: write its last byte.
   s->start[(size_t)info.slab_pages * HAK_PAGE_SIZE - 1] = 0x5a;
@@ -70,7 +73,7 @@ void expect_fresh_slab(hak_slab_t* s, unsigned cls) {
 void expect_released(hak_superslab_t* ss, unsigned first, unsigned npages) {
   if (hak_region_kind((uintptr_t)ss) != HAK_REGION_SUPERSLAB) return;
   for (unsigned i = 0; i < npages; i++) {
-    EXPECT_EQ(ss->pages[first + i].cls, (unsigned)HAK_CLASS_NONE);
+    EXPECT_EQ(ss->free_info[first + i].cls, (unsigned)HAK_CLASS_NONE);
     EXPECT_EQ(ss->pages[first + i].head, first + i);
   }
 }

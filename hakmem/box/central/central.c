@@ -71,14 +71,16 @@ void hak_central_thread_exit(void) {
 /* Whether the calling thread (owner id self) may carve slab s: its own, unowned, or an exited
  * thread's. */
 static int carvable(const hak_slab_t* s, unsigned self) {
-  unsigned owner = s->owner;
+  unsigned owner = hak_page_info(s)->owner;
   return owner == self || !owner_live(owner);
 }
 
-/* Makes self the owner of slab s (class lock held): in every page entry, the one free() reads. */
+/* Makes self the owner of slab s (class lock held): in the free info of every page, which free()
+ * reads. */
 static void adopt(hak_slab_t* s, unsigned self) {
-  if (s->owner == self) return;
-  for (unsigned i = 0; i < s->npages; i++) __atomic_store_n(&s[i].owner, (uint16_t)self, __ATOMIC_RELAXED);
+  hak_free_info_t* info = hak_page_info(s);
+  if (info->owner == self) return;
+  for (unsigned i = 0; i < s->npages; i++) __atomic_store_n(&info[i].owner, (uint16_t)self, __ATOMIC_RELAXED);
 }
 
 /* ---- the purge state of a slab (superslab header, under the class lock) ----------------------- */

@@ -180,7 +180,7 @@ void hak_front_free_slow(void* p, unsigned cls) {
       if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
     }
   }
-  hak_front_cache_freed(p, hak_page_of((uintptr_t)p), cls); /* there is room now */
+  hak_front_cache_freed(p, hak_free_info_of((uintptr_t)p), cls); /* there is room now */
 }
 
 /* Blocks of other threads' slabs go to the central box in batches, never out of this cache again:
@@ -339,7 +339,7 @@ static HAK_NOINLINE HAK_COLD void safe_free_rejected(void* p, const char* func) 
 
 /* Block p of class cls (bs bytes) passed the route's checks: its tail must be the live tag (else
  * an overflow, or a double free). Marks it freed (tag and poison) and caches it. */
-HAK_INLINE void safe_free_valid(void* p, hak_slab_t* page, size_t cls, size_t bs, const char* func) {
+HAK_INLINE void safe_free_valid(void* p, const hak_free_info_t* info, size_t cls, size_t bs, const char* func) {
   uintptr_t a = (uintptr_t)p;
   if (HAK_UNLIKELY(hak_tail_load(a, bs) != hak_tail_live(a))) {
     safe_free_rejected(p, func);
@@ -347,33 +347,33 @@ HAK_INLINE void safe_free_valid(void* p, hak_slab_t* page, size_t cls, size_t bs
   }
   hak_tail_flip(a, bs); /* the live tag's complement: the cached tag */
   if (HAK_CFG_POISON_FREE) poison_fill(p, bs);
-  hak_front_cache_freed(p, page, cls);
+  hak_front_cache_freed(p, info, cls);
 }
 
 /* A page of a slab of several pages (or of none): the route's checks, from the head page. */
-static HAK_NOINLINE void safe_free_pages(void* p, hak_slab_t* page, const char* func) {
+static HAK_NOINLINE void safe_free_pages(void* p, hak_slab_t* page, const hak_free_info_t* info, const char* func) {
   hak_route_t r = hak_route_block((uintptr_t)p, page);
   if (HAK_UNLIKELY(r.kind != HAK_ROUTE_SMALL)) {
     safe_free_rejected(p, func);
     return;
   }
-  safe_free_valid(p, page, (size_t)r.cls, r.block_size, func);
+  safe_free_valid(p, info, (size_t)r.cls, r.block_size, func);
 }
 
-void hak_front_safe_free(void* p, hak_slab_t* page, const char* func) {
+void hak_front_safe_free(void* p, hak_slab_t* page, const hak_free_info_t* info, const char* func) {
   /* The fast path found p's page. A page of a one-page class is its slab's head: hak_route_block's
    * checks, with no head to look up. */
   uintptr_t a = (uintptr_t)p;
-  size_t cls = __atomic_load_n(&page->cls, __ATOMIC_ACQUIRE); /* size_t: indexes with no zero-extension */
+  size_t cls = __atomic_load_n(&info->cls, __ATOMIC_ACQUIRE); /* size_t: indexes with no zero-extension */
   if (HAK_UNLIKELY(cls >= HAK_NCLASSES_ONE_PAGE)) {
-    safe_free_pages(p, page, func);
+    safe_free_pages(p, page, info, func);
     return;
   }
   if (HAK_UNLIKELY(!hak_slab_is(page, cls)) || HAK_UNLIKELY(hak_slab_block_at(page, cls, a) >= page->capacity)) {
     safe_free_rejected(p, func);
     return;
   }
-  safe_free_valid(p, page, cls, hak_class_size(cls), func);
+  safe_free_valid(p, info, cls, hak_class_size(cls), func);
 }
 
 /* A thread cache's storage block comes from and goes back to the central box directly, not

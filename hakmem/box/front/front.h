@@ -2,7 +2,7 @@
  *
  * A thread cache is one stack of block pointers per class ("bin"): malloc pops, free pushes.
  * malloc(n <= 256 KiB): the class from one table load (n <= 1 KiB) or from the highest bit of n,
- * one pop. free(p): one registry byte, the page entry's class and owner, one push when the calling
+ * one pop. free(p): one registry byte, the class and owner of p's page (its free info), one push when the calling
  * thread owns p's slab. A block of a slab another thread owns joins the bin's remote batch, which
  * goes to the central box, so that this thread never hands it out again: two threads would write
  * one cache line (passive false sharing). Everything else (refill and flush in batches with the
@@ -64,9 +64,9 @@ HAK_HIDDEN void hak_front_free_other(void* p, const char* func);
  * small malloc: it also checks the block for writes after free and arms its canary). size_t: the
  * class indexes the bins with no zero-extension. */
 HAK_HIDDEN void* hak_front_alloc_class(size_t cls);
-/* Safe profile's free of p, in a SuperSlab with page entry page: validates it (reported and not
- * cached when bad), checks its canary, poisons it and caches it. */
-HAK_HIDDEN void hak_front_safe_free(void* p, hak_slab_t* page, const char* func);
+/* Safe profile's free of p, in a SuperSlab page with page entry page and free info info: validates
+ * it (reported and not cached when bad), checks its canary, poisons it and caches it. */
+HAK_HIDDEN void hak_front_safe_free(void* p, hak_slab_t* page, const hak_free_info_t* info, const char* func);
 /* Returns the calling thread's cached blocks to the central box (malloc_trim, stats). */
 HAK_HIDDEN void hak_front_flush_thread(void);
 
@@ -86,10 +86,10 @@ HAK_INLINE void* hak_front_malloc(size_t size) {
   return hak_front_malloc_slow(size);
 }
 
-/* Freed block p of class cls, on page entry page: onto the stack when the calling thread owns its
- * slab, else into the remote batch (free's fast path, and safe's after its checks). */
-HAK_INLINE void hak_front_cache_freed(void* p, hak_slab_t* page, size_t cls) {
-  if (HAK_UNLIKELY(__atomic_load_n(&page->owner, __ATOMIC_RELAXED) != hak_central_self)) {
+/* Freed block p of class cls, on the page with free info info: onto the stack when the calling
+ * thread owns its slab, else into the remote batch (free's fast path, and safe's after its checks). */
+HAK_INLINE void hak_front_cache_freed(void* p, const hak_free_info_t* info, size_t cls) {
+  if (HAK_UNLIKELY(__atomic_load_n(&info->owner, __ATOMIC_RELAXED) != hak_central_self)) {
     hak_front_free_remote(p, (unsigned)cls);
     return;
   }
@@ -105,14 +105,15 @@ HAK_INLINE void hak_front_cache_freed(void* p, hak_slab_t* page, size_t cls) {
 HAK_INLINE void hak_front_free_named(void* p, const char* func) {
   uintptr_t a = (uintptr_t)p;
   if (HAK_LIKELY(hak_region_kind(a) == HAK_REGION_SUPERSLAB)) {
-    hak_slab_t* page = hak_page_of(a);
-    size_t cls = page->cls; /* size_t: indexes the bins with no zero-extension */
     if (HAK_CFG_CHECK_FREE) { /* one tail call: validation, then the same push */
-      hak_front_safe_free(p, page, func);
+      hak_slab_t* page = hak_page_of(a);
+      hak_front_safe_free(p, page, hak_page_info(page), func); /* the info from the page: shorter */
       return;
     }
-    if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, page, (unsigned)cls);
-    hak_front_cache_freed(p, page, cls);
+    const hak_free_info_t* info = hak_free_info_of(a);
+    size_t cls = info->cls; /* size_t: indexes the bins with no zero-extension */
+    if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, hak_page_of(a), (unsigned)cls);
+    hak_front_cache_freed(p, info, cls);
     return;
   }
   hak_front_free_other(p, func);

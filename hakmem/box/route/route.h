@@ -74,7 +74,7 @@ HAK_INLINE uint64_t hak_slab_block_at(const hak_slab_t* s, unsigned cls, uintptr
 /* Validates address a inside a SuperSlab whose page entry is page, but for the block's state.
  * Inline: the safe profile's free has both already and checks the state from the tail itself. */
 HAK_INLINE hak_route_t hak_route_block(uintptr_t a, hak_slab_t* page) {
-  unsigned cls = __atomic_load_n(&page->cls, __ATOMIC_ACQUIRE);
+  unsigned cls = hak_page_class(page);
   if (cls >= HAK_NCLASSES) return hak_route_bad(HAK_ERR_INVALID_POINTER, -1, 0);
   hak_slab_t* s = hak_slab_head(page);
   size_t bs = hak_class_size(cls);

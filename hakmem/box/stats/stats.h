@@ -35,7 +35,7 @@ HAK_HIDDEN uint16_t hak_stats_new_tag(void);
 /* The owner tag of the block at a on SuperSlab page entry page, or NULL when the page is not of
  * class cls or a is past its slab's blocks. */
 HAK_INLINE uint16_t* hak_stats_tag_in(hak_slab_t* page, uintptr_t a, unsigned cls) {
-  if (page->cls != cls) return NULL;
+  if (hak_page_class(page) != cls) return NULL;
   hak_slab_t* s = hak_slab_head(page);
   uint32_t index = hak_class_block_index(cls, (size_t)(a - (uintptr_t)s->start));
   return index < s->capacity ? (uint16_t*)(void*)s->states + index : NULL;

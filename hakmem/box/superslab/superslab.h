@@ -4,8 +4,10 @@
  * Glossary
  *   SuperSlab  2 MiB, 2 MiB-aligned mapping. Its first page(s) hold the header: one hak_slab_t per
  *              page, then (safe profile) one state byte per block of every slab.
- *   page       64 KiB; a slab covers 1..16 contiguous pages. Every page's hak_slab_t carries the
- *              slab's class (the byte free() reads); the head page's entry describes the slab.
+ *   page       64 KiB; a slab covers 1..16 contiguous pages. The head page's hak_slab_t describes
+ *              the slab. Every page's hak_free_info_t (4 bytes, after the page entries) carries the
+ *              slab's class and owner: all free() reads of a page, the 32 of a SuperSlab in two
+ *              cache lines that stay in L1 when the blocks do not.
  *   OS page    4 KiB. The central box may decommit the OS pages of a live slab that hold only
  *              free blocks ("purge"); their state is kept in the header (purged, offlist, dirty).
  *   block bytes  one per block (safe: its state) or two (observe: the tag of the thread that
@@ -14,9 +16,9 @@
  *              SuperSlab, or a large region. Readers need no lock; writers hold the box's lock.
  * Invariants: a registered chunk is wholly hakmem's; a page that holds no blocks has class
  * HAK_CLASS_NONE; slab->start is 64 KiB-aligned so a block is aligned to its size's lowest bit.
- * Thread-safety: slab fields other than cls/head are protected by the owning class's central lock
- * (owner is written under it, read by free() without it); page allocation and the SuperSlab list by
- * this box's lock. */
+ * Thread-safety: slab fields other than head, and the free info's owner, are protected by the owning
+ * class's central lock (free() reads the owner without it); the free info's class, page allocation
+ * and the SuperSlab list by this box's lock. */
 #ifndef HAKMEM_BOX_SUPERSLAB_H
 #define HAKMEM_BOX_SUPERSLAB_H
 
@@ -63,14 +65,12 @@ enum {
 };
 
 typedef struct hak_slab {
-  uint8_t cls;    /* block class of the slab covering this page, or HAK_CLASS_NONE */
-  uint8_t head;   /* index of the slab's head page */
-  uint8_t npages; /* head only, as the fields below but owner */
+  uint8_t head;   /* every page: index of the slab's head page */
+  uint8_t npages; /* head only, as the fields below */
   uint8_t listed; /* on its class's partial list */
-  /* Every page: the owner id of the thread whose cache takes this slab's frees (central box), 0 for
-   * none; beside cls, so free() reads both from one line. Written under the class lock only. */
-  uint16_t owner;
+  uint8_t unused;
   uint16_t used;  /* blocks handed out of the slab (in caches or with the program) */
+  uint16_t unused2;
   uint32_t magic;      /* HAK_SLAB_MAGIC while the slab is live */
   uint32_t block_size; /* beside magic: the safe profile checks both in one load (hak_slab_id) */
   uint16_t carved;     /* blocks [0, carved) have been handed out at least once */
@@ -93,8 +93,20 @@ HAK_INLINE uint64_t hak_slab_id(const hak_slab_t* s) {
   return id;
 }
 
+/* What free() reads of a page, one per page of a SuperSlab. Apart from the page entries: at large
+ * working sets a block's page entry is rarely in L1 (0.46 misses per free at 40000 slots), these 128
+ * bytes per SuperSlab mostly are (docs/perf.md). */
+typedef struct hak_free_info {
+  uint8_t cls; /* block class of the slab covering this page, or HAK_CLASS_NONE */
+  uint8_t unused;
+  /* The owner id of the thread whose cache takes this slab's frees (central box), 0 for none.
+   * Written under the class lock only. */
+  uint16_t owner;
+} hak_free_info_t;
+
 typedef struct hak_superslab {
   hak_slab_t pages[HAK_SS_PAGES];
+  hak_free_info_t free_info[HAK_SS_PAGES]; /* two cache lines, right after the page entries */
   uint64_t magic;
   struct hak_superslab* next;
   uint32_t free_pages; /* bit i: page i holds no slab */
@@ -106,6 +118,8 @@ typedef struct hak_superslab {
   uint16_t npurged[HAK_SS_PAGES]; /* head page: purged OS pages of the slab */
 } hak_superslab_t;
 
+_Static_assert(offsetof(hak_superslab_t, free_info) % 64 == 0, "a SuperSlab's free info in two cache lines");
+
 /* The SuperSlab holding an address inside it. */
 HAK_INLINE hak_superslab_t* hak_ss_of(const void* p) {
   return (hak_superslab_t*)((uintptr_t)p & ~(uintptr_t)(HAK_SS_SIZE - 1));
@@ -113,6 +127,22 @@ HAK_INLINE hak_superslab_t* hak_ss_of(const void* p) {
 
 /* Index of a page entry in its SuperSlab. */
 HAK_INLINE unsigned hak_slab_index(const hak_slab_t* s) { return (unsigned)(s - hak_ss_of(s)->pages); }
+
+/* The free info of the page holding address a inside a SuperSlab: pure arithmetic, like
+ * hak_page_of. */
+HAK_INLINE hak_free_info_t* hak_free_info_of(uintptr_t a) {
+  return &hak_ss_of((const void*)a)->free_info[(a >> HAK_PAGE_SHIFT) & (HAK_SS_PAGES - 1)];
+}
+
+/* The free info of a page entry's page. */
+HAK_INLINE hak_free_info_t* hak_page_info(const hak_slab_t* page) {
+  return &hak_ss_of(page)->free_info[hak_slab_index(page)];
+}
+
+/* The class of a page entry's page (HAK_CLASS_NONE for a page without a slab). */
+HAK_INLINE unsigned hak_page_class(const hak_slab_t* page) {
+  return __atomic_load_n(&hak_page_info(page)->cls, __ATOMIC_ACQUIRE);
+}
 
 extern uint8_t hak_region_map[HAK_REGISTRY_SIZE] HAK_HIDDEN;
 

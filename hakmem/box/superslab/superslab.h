@@ -3,7 +3,8 @@
  *
  * Glossary
  *   SuperSlab  2 MiB, 2 MiB-aligned mapping. Its first page(s) hold the header: one hak_slab_t per
- *              page, then (safe profile) one state byte per block of every slab.
+ *              page, one hak_free_info_t per page, then (safe profile) one state byte per block of
+ *              every slab.
  *   page       64 KiB; a slab covers 1..16 contiguous pages. The head page's hak_slab_t describes
  *              the slab. Every page's hak_free_info_t (4 bytes, after the page entries) carries the
  *              slab's class and owner: all free() reads of a page, the 32 of a SuperSlab in two
@@ -68,9 +69,8 @@ typedef struct hak_slab {
   uint8_t head;   /* every page: index of the slab's head page */
   uint8_t npages; /* head only, as the fields below */
   uint8_t listed; /* on its class's partial list */
-  uint8_t unused;
   uint16_t used;  /* blocks handed out of the slab (in caches or with the program) */
-  uint16_t unused2;
+  /* (3 bytes of padding around used: the class and owner are in hak_free_info_t) */
   uint32_t magic;      /* HAK_SLAB_MAGIC while the slab is live */
   uint32_t block_size; /* beside magic: the safe profile checks both in one load (hak_slab_id) */
   uint16_t carved;     /* blocks [0, carved) have been handed out at least once */
@@ -98,9 +98,8 @@ HAK_INLINE uint64_t hak_slab_id(const hak_slab_t* s) {
  * bytes per SuperSlab mostly are (docs/perf.md). */
 typedef struct hak_free_info {
   uint8_t cls; /* block class of the slab covering this page, or HAK_CLASS_NONE */
-  uint8_t unused;
-  /* The owner id of the thread whose cache takes this slab's frees (central box), 0 for none.
-   * Written under the class lock only. */
+  /* After one byte of padding: the owner id of the thread whose cache takes this slab's frees
+   * (central box), 0 for none. Written under the class lock only. */
   uint16_t owner;
 } hak_free_info_t;
 

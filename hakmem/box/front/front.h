@@ -3,9 +3,9 @@
  * A thread cache is one stack of block pointers per class ("bin"): malloc pops, free pushes.
  * malloc(n <= 256 KiB): the class from one table load (n <= 1 KiB) or from the highest bit of n,
  * one pop. free(p): one registry byte, the class and owner of p's page (its free info), one push
- * when the calling thread owns p's slab. A block of a slab another thread owns joins the bin's remote batch, which
- * goes to the central box, so that this thread never hands it out again: two threads would write
- * one cache line (passive false sharing). Everything else (refill and flush in batches with the
+ * when the calling thread owns p's slab. A block of a slab another thread owns joins the bin's
+ * remote batch, which goes to the central box, so that this thread never hands it out again: two
+ * threads would write one cache line (passive false sharing). Everything else (refill and flush in batches with the
  * central box, remote batches, large blocks, thread start and exit, errors) is behind one unlikely
  * branch in a separate non-inlined function.
  * A zeroed bin (top == base == end == NULL) fails both checks, so a new thread's first malloc and

@@ -32,10 +32,9 @@ typedef struct hak_thread_stats {
 /* A new thread tag (never 0). */
 HAK_HIDDEN uint16_t hak_stats_new_tag(void);
 
-/* The owner tag of the block at a on SuperSlab page entry page, or NULL when the page is not of
- * class cls or a is past its slab's blocks. */
+/* The owner tag of the block at a on SuperSlab page entry page, a page of class cls, or NULL when
+ * a is past its slab's blocks. */
 HAK_INLINE uint16_t* hak_stats_tag_in(hak_slab_t* page, uintptr_t a, unsigned cls) {
-  if (hak_page_class(page) != cls) return NULL;
   hak_slab_t* s = hak_slab_head(page);
   uint32_t index = hak_class_block_index(cls, (size_t)(a - (uintptr_t)s->start));
   return index < s->capacity ? (uint16_t*)(void*)s->states + index : NULL;
@@ -47,7 +46,9 @@ HAK_INLINE uint16_t* hak_stats_tag_in(hak_slab_t* page, uintptr_t a, unsigned cl
 HAK_INLINE uint16_t* hak_stats_tag_of(void* p, unsigned cls) {
   uintptr_t a = (uintptr_t)p;
   if (hak_region_kind(a) != HAK_REGION_SUPERSLAB) return NULL;
-  return hak_stats_tag_in(hak_page_of(a), a, cls);
+  hak_slab_t* page = hak_page_of(a);
+  if (hak_page_class(page) != cls) return NULL;
+  return hak_stats_tag_in(page, a, cls);
 }
 
 /* Observe only (callers test HAK_CFG_STATS): one block of class cls handed out / given back; the
@@ -59,7 +60,8 @@ HAK_INLINE void hak_stats_count_alloc(hak_thread_stats_t* t, void* p, unsigned c
   if (tag) *tag = t->tag;
 }
 
-/* p is on SuperSlab page entry page, of class cls (the free fast path found both). */
+/* p is on SuperSlab page entry page, of class cls (the free fast path read the class from the
+ * page's free info: no second check here). */
 HAK_INLINE void hak_stats_count_free(hak_thread_stats_t* t, void* p, hak_slab_t* page, unsigned cls) {
   if (HAK_UNLIKELY(!t->tag)) t->tag = hak_stats_new_tag();
   t->frees[cls]++;

@@ -28,6 +28,12 @@ hak_ss_counters_t counters() {
   return c;
 }
 
+// The free info of page i of the SuperSlab at ss, as the colouring places it: slot i of the
+// 128-byte chunk that address bits 21..24 pick.
+hak_free_info_t* coloured_info(hak_superslab_t* ss, unsigned i) {
+  return &ss->free_info[((uintptr_t)ss >> HAK_SS_SHIFT) % HAK_INFO_COLORS * HAK_SS_PAGES + i];
+}
+
 // Everything a fresh slab of class cls must satisfy.
 void expect_fresh_slab(hak_slab_t* s, unsigned cls) {
   ASSERT_NE(s, nullptr);
@@ -56,13 +62,13 @@ void expect_fresh_slab(hak_slab_t* s, unsigned cls) {
   for (unsigned i = 0; i < info.slab_pages; i++) {
     hak_slab_t* page = &ss->pages[first + i];
     EXPECT_EQ(hak_page_class(page), cls);
-    EXPECT_EQ(ss->free_info[first + i].owner, 0u) << "a new slab has no owner";
+    EXPECT_EQ(coloured_info(ss, first + i)->owner, 0u) << "a new slab has no owner";
     EXPECT_EQ(page->head, first);
     EXPECT_EQ(hak_slab_head(page), s);
     uintptr_t base = (uintptr_t)s->start + (size_t)i * HAK_PAGE_SIZE;
     for (uintptr_t off : {(uintptr_t)0, (uintptr_t)1, (uintptr_t)4096, HAK_PAGE_SIZE - 1}) {
       EXPECT_EQ(hak_page_of(base + off), page);
-      EXPECT_EQ(hak_free_info_of(base + off), &ss->free_info[first + i]);
+      EXPECT_EQ(hak_free_info_of(base + off), coloured_info(ss, first + i));
     }
   }
   // The slab's memory is usable: write its last byte.
@@ -73,7 +79,7 @@ void expect_fresh_slab(hak_slab_t* s, unsigned cls) {
 void expect_released(hak_superslab_t* ss, unsigned first, unsigned npages) {
   if (hak_region_kind((uintptr_t)ss) != HAK_REGION_SUPERSLAB) return;
   for (unsigned i = 0; i < npages; i++) {
-    EXPECT_EQ(ss->free_info[first + i].cls, (unsigned)HAK_CLASS_NONE);
+    EXPECT_EQ(coloured_info(ss, first + i)->cls, (unsigned)HAK_CLASS_NONE);
     EXPECT_EQ(ss->pages[first + i].head, first + i);
   }
 }
@@ -83,9 +89,29 @@ TEST(SuperSlab, PageOfIsArithmetic) {
   for (unsigned page = 0; page < HAK_SS_PAGES; page++) {
     for (uintptr_t off : {(uintptr_t)0, (uintptr_t)17, HAK_PAGE_SIZE / 2, HAK_PAGE_SIZE - 1}) {
       uintptr_t a = ss + page * HAK_PAGE_SIZE + off;
-      EXPECT_EQ((uintptr_t)hak_page_of(a), ss + page * sizeof(hak_slab_t)) << page << " " << off;
+      EXPECT_EQ((uintptr_t)hak_page_of(a), ss + offsetof(hak_superslab_t, pages) + page * sizeof(hak_slab_t))
+          << page << " " << off;
     }
   }
+}
+
+// HAK_INFO_COLORS SuperSlabs in a row keep their free infos in as many different pairs of cache
+// sets (L1: 64 sets of 64 bytes), none shared with the page entries, each two whole lines in the
+// header's first OS page, and every page's info in its pair.
+TEST(SuperSlab, FreeInfoColours) {
+  const uintptr_t first_ss = (uintptr_t)0x7f0000000000ull;  // 2 MiB-aligned; never dereferenced
+  std::set<uintptr_t> sets;
+  for (unsigned k = 0; k < HAK_INFO_COLORS; k++) {
+    uintptr_t ss = first_ss + (uintptr_t)k * HAK_SS_SIZE;
+    uintptr_t info0 = (uintptr_t)hak_free_info_of(ss);
+    EXPECT_EQ(info0 % 128, 0u) << "SuperSlab " << k;
+    EXPECT_LE(info0 + 128, ss + offsetof(hak_superslab_t, pages)) << "before the page entries";
+    sets.insert(info0 % 4096 / 128);
+    for (unsigned page = 0; page < HAK_SS_PAGES; page++)
+      EXPECT_EQ((uintptr_t)hak_free_info_of(ss + page * HAK_PAGE_SIZE + 99), info0 + page * sizeof(hak_free_info_t))
+          << k << " " << page;
+  }
+  EXPECT_EQ(sets.size(), (size_t)HAK_INFO_COLORS);
 }
 
 TEST(SuperSlab, SlabOfEveryClass) {

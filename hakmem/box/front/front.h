@@ -107,7 +107,7 @@ HAK_INLINE void hak_front_free_named(void* p, const char* func) {
   if (HAK_LIKELY(hak_region_kind(a) == HAK_REGION_SUPERSLAB)) {
     if (HAK_CFG_CHECK_FREE) { /* one tail call: validation, then the same push */
       hak_slab_t* page = hak_page_of(a);
-      hak_front_safe_free(p, page, hak_page_info(page), func); /* the info from the page: shorter */
+      hak_front_safe_free(p, page, hak_free_info_of(a), func);
       return;
     }
     const hak_free_info_t* info = hak_free_info_of(a);

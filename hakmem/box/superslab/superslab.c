@@ -43,7 +43,7 @@ static hak_superslab_t* ss_new(void) {
   hak_superslab_t* ss = hak_os_map_aligned(HAK_SS_SIZE, HAK_SS_SIZE);
   if (!ss) return NULL;
   for (unsigned i = 0; i < HAK_SS_PAGES; i++) {
-    ss->free_info[i].cls = HAK_CLASS_NONE;
+    hak_ss_info(ss, i)->cls = HAK_CLASS_NONE;
     ss->pages[i].head = (uint8_t)i;
   }
   ss->magic = SS_MAGIC;
@@ -144,9 +144,9 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   for (unsigned i = 0; i < n; i++) ss->purged[first + i] = 0;
   for (unsigned i = 0; i < n; i++) {
     ss->pages[first + i].head = (uint8_t)first;
-    __atomic_store_n(&ss->free_info[first + i].owner, 0, __ATOMIC_RELAXED); /* the central box gives it one */
+    __atomic_store_n(&hak_ss_info(ss, first + i)->owner, 0, __ATOMIC_RELAXED); /* the central box gives it one */
     /* The class byte is what free() trusts: publish it last. */
-    __atomic_store_n(&ss->free_info[first + i].cls, (uint8_t)cls, __ATOMIC_RELEASE);
+    __atomic_store_n(&hak_ss_info(ss, first + i)->cls, (uint8_t)cls, __ATOMIC_RELEASE);
   }
   return slab;
 }
@@ -155,10 +155,10 @@ void hak_ss_slab_free(hak_slab_t* slab) {
   hak_superslab_t* ss = (hak_superslab_t*)((uintptr_t)slab & ~(uintptr_t)(HAK_SS_SIZE - 1));
   unsigned first = (unsigned)(slab - ss->pages), n = slab->npages;
   uint32_t mask = run_mask(first, n);
-  unsigned cls = __atomic_load_n(&ss->free_info[first].cls, __ATOMIC_RELAXED);
+  unsigned cls = __atomic_load_n(&hak_ss_info(ss, first)->cls, __ATOMIC_RELAXED);
   slab->magic = 0;
   for (unsigned i = 0; i < n; i++) {
-    __atomic_store_n(&ss->free_info[first + i].cls, (uint8_t)HAK_CLASS_NONE, __ATOMIC_RELEASE);
+    __atomic_store_n(&hak_ss_info(ss, first + i)->cls, (uint8_t)HAK_CLASS_NONE, __ATOMIC_RELEASE);
     ss->pages[first + i].head = (uint8_t)(first + i);
   }
   pthread_mutex_lock(&g_lock);

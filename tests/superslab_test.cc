@@ -14,6 +14,7 @@ extern "C" {
 #include "hakmem/box/os/os.h"
 #include "hakmem/box/size_class/size_class.h"
 #include "hakmem/box/superslab/superslab.h"
+#include "tests/common/vm_flags.h"
 }
 
 namespace {
@@ -112,6 +113,34 @@ TEST(SuperSlab, FreeInfoColours) {
           << k << " " << page;
   }
   EXPECT_EQ(sets.size(), (size_t)HAK_INFO_COLORS);
+}
+
+// Every SuperSlab, and the registry, is advised MADV_NOHUGEPAGE before its first touch: where THP
+// is "always", a touched SuperSlab would otherwise be 2 MiB resident, and khugepaged would fill
+// decommitted pages back in (docs/memory.md).
+TEST(SuperSlab, NoHugePages) {
+  hak_os_counters_t c0;
+  hak_os_counters_get(&c0);
+  std::vector<hak_slab_t*> slabs;
+  std::set<hak_superslab_t*> seen;
+  // Slabs of the largest class until two SuperSlabs are new to this test.
+  while (seen.size() < 2) {
+    hak_slab_t* s = hak_ss_slab_alloc(HAK_NCLASSES - 1);
+    ASSERT_NE(s, nullptr);
+    slabs.push_back(s);
+    seen.insert(ss_of(s));
+  }
+  hak_os_counters_t c1;
+  hak_os_counters_get(&c1);
+  for (hak_superslab_t* ss : seen) {
+    EXPECT_TRUE(hakt::HugePagesKeptOut(ss));
+  }
+  // So is the registry (64 MiB of .bss, of which a few bytes are written).
+  uintptr_t entry = (uintptr_t)&hak_region_map[(uintptr_t)*seen.begin() >> HAK_SS_SHIFT];
+  EXPECT_TRUE(hakt::HugePagesKeptOut((void*)entry));
+  if (c1.mmap_calls > c0.mmap_calls)
+    EXPECT_GE(c1.madvise_calls - c0.madvise_calls, c1.mmap_calls - c0.mmap_calls);
+  for (hak_slab_t* s : slabs) hak_ss_slab_free(s);
 }
 
 TEST(SuperSlab, SlabOfEveryClass) {
@@ -227,6 +256,8 @@ TEST(SuperSlab, OsMappingsAreAlignedCountedAndDecommitZeroes) {
     EXPECT_EQ(c1.bytes_mapped, c0.bytes_mapped + size) << "the over-mapped slack is unmapped";
     EXPECT_GT(c1.mmap_calls, c0.mmap_calls);
     memset(p, 0xab, size);
+    hak_os_no_huge_pages(p, size);
+    EXPECT_TRUE(hakt::HugePagesKeptOut(p));
     hak_os_decommit(p + HAK_PAGE_SIZE, HAK_PAGE_SIZE);
     for (size_t i = 0; i < HAK_PAGE_SIZE; i++) ASSERT_EQ(p[HAK_PAGE_SIZE + i], 0) << i;
     EXPECT_EQ(p[HAK_PAGE_SIZE - 1], 0xab);

@@ -130,7 +130,11 @@ void hak_large_free(hak_large_t* h) {
   int keep = committed || hak_release_policy() == HAK_RELEASE_BALANCED;
   pthread_mutex_lock(&g_lock);
   if (keep && g_cached < CACHE_MAX && g_cached_bytes + h->map_size <= CACHE_MAX_BYTES) {
-    if (!committed) hak_os_decommit((uint8_t*)h + HAK_OS_PAGE, h->map_size - HAK_OS_PAGE);
+    if (!committed) {
+      /* or khugepaged could fill it back in around the header */
+      hak_os_no_huge_pages(h, h->map_size);
+      hak_os_decommit((uint8_t*)h + HAK_OS_PAGE, h->map_size - HAK_OS_PAGE);
+    }
     h->next = g_cache;
     h->retained = committed ? h->map_size : HAK_OS_PAGE;
     g_cache = h;

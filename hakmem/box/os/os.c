@@ -38,6 +38,11 @@ void hak_os_decommit(void* p, size_t size) {
   count(&g_madvise_calls, 1);
 }
 
+void hak_os_no_huge_pages(void* p, size_t size) {
+  madvise(p, size, MADV_NOHUGEPAGE); /* EINVAL without THP: nothing to keep out then */
+  count(&g_madvise_calls, 1);
+}
+
 int hak_os_move(void* from, size_t size, void* to) {
   void* r = mremap(from, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, to);
   count(&g_mremap_calls, 1);

@@ -24,6 +24,11 @@ HAK_HIDDEN void* hak_os_map_aligned(size_t size, size_t align);
 HAK_HIDDEN void hak_os_unmap(void* p, size_t size);
 /* Gives the pages back to the OS; they read as zero when touched again. */
 HAK_HIDDEN void hak_os_decommit(void* p, size_t size);
+/* Keeps transparent huge pages out of the whole mapping [p, p + size) (MADV_NOHUGEPAGE): where
+ * the system's THP mode is "always", a 2 MiB-aligned mapping would otherwise become resident 2 MiB
+ * at a time at its first touch, and khugepaged would fill decommitted pages back in. A no-op where
+ * the kernel has no THP. */
+HAK_HIDDEN void hak_os_no_huge_pages(void* p, size_t size);
 /* Moves the pages of the mapping [from, from + size) over the start of the mapping at `to` (one
  * made by hak_os_map_aligned, at least size bytes), without copying them; [from, from + size) is
  * unmapped. Returns 0 (nothing changed) when the OS refuses. */

@@ -18,7 +18,9 @@ _Static_assert(HAK_PAGE_SIZE + HAK_SS_PAGES * HAK_MAX_SLAB_BLOCKS * HAK_SS_BLOCK
                "per-block bytes fit in the header pages");
 _Static_assert(HAK_OS_PAGES_PER_PAGE == 16, "purged[] has one bit per OS page");
 
-uint8_t hak_region_map[HAK_REGISTRY_SIZE];
+/* page-aligned: for madvise */
+uint8_t hak_region_map[HAK_REGISTRY_SIZE] __attribute__((aligned(4096)));
+static int g_registry_advised;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static hak_superslab_t* g_list; /* every SuperSlab, newest first */
@@ -33,6 +35,12 @@ static void retained_add(int64_t delta) {
 
 void hak_registry_set(uintptr_t base, size_t size, unsigned kind, unsigned tail_kind) {
   size_t first = base >> HAK_SS_SHIFT, n = size >> HAK_SS_SHIFT;
+  /* Before the map's first write (a writer racing with the first may write before the advice:
+   * harmless but for 2 MiB of RSS): where THP is "always", each of the few bytes written, near the
+   * end of the 64 MiB map, could make 2 MiB of it resident. */
+  if (!__atomic_load_n(&g_registry_advised, __ATOMIC_ACQUIRE) &&
+      !__atomic_exchange_n(&g_registry_advised, 1, __ATOMIC_ACQ_REL))
+    hak_os_no_huge_pages(hak_region_map, sizeof hak_region_map);
   __atomic_store_n(&hak_region_map[first], (uint8_t)kind, __ATOMIC_RELEASE);
   for (size_t i = 1; i < n; i++) __atomic_store_n(&hak_region_map[first + i], (uint8_t)tail_kind, __ATOMIC_RELEASE);
 }
@@ -42,6 +50,9 @@ static size_t pages_bytes(uint32_t mask) { return (size_t)__builtin_popcount(mas
 static hak_superslab_t* ss_new(void) {
   hak_superslab_t* ss = hak_os_map_aligned(HAK_SS_SIZE, HAK_SS_SIZE);
   if (!ss) return NULL;
+  /* Before the first touch: pages become resident 64 KiB at a time, as slabs are carved, and stay
+   * decommitted when the release policy decommits them (docs/memory.md, huge pages). */
+  hak_os_no_huge_pages(ss, HAK_SS_SIZE);
   for (unsigned i = 0; i < HAK_SS_PAGES; i++) {
     hak_ss_info(ss, i)->cls = HAK_CLASS_NONE;
     ss->pages[i].head = (uint8_t)i;

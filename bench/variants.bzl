@@ -14,6 +14,10 @@ ALLOCATOR_DEPS = {
     "jemalloc": ["@system//:jemalloc"],
     "hakmem": ["//hakmem:hakmem"],
     "floor": ["//bench/floor:floor_malloc"],
+    "floor-stacks": ["//bench/floor:floor_stacks_malloc"],
+    "floor-checks": ["//bench/floor:floor_checks_malloc"],
+    "floor-hakmem": ["//bench/floor:floor_hakmem_malloc"],
+    "floor-flat": ["//bench/floor:floor_flat_malloc"],
 }
 
 ALLOCATORS = ALLOCATOR_DEPS.keys()
@@ -51,6 +55,14 @@ VARIANTS = [
 # where that holds (mixed); on threads it is no ceiling (remote blocks stay with the thread that
 # freed them, cache lines are shared), and above 8 KiB it is glibc.
 FLOOR = variant("floor", "floor", preload = "//bench/floor:libfloor.so")
+
+# The floor with pieces of hakmem-fast's fast-path work added (bench/floor/floor.c, "Ladder
+# steps"): where hakmem's distance to the floor goes. floor-hakmem does all of that work;
+# floor-flat does it with free's checks in one load from a flat table (a design to try).
+FLOOR_LADDER = [
+    variant(name, name, preload = "//bench/floor:lib%s.so" % name.replace("-", "_"))
+    for name in ("floor-stacks", "floor-checks", "floor-hakmem", "floor-flat")
+]
 
 # The variant the runner's "ratio" column divides by.
 BASELINE = "mimalloc"

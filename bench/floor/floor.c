@@ -9,7 +9,39 @@
  * friends, not replaced here) are glibc's, and so is a block when its class's span is used up;
  * free and realloc tell the two apart by address. The spans are reserved with MAP_NORESERVE: only
  * the pages touched count.
- * malloc_usable_size is not replaced: never call it on a floor block. */
+ * malloc_usable_size is not replaced: never call it on a floor block.
+ *
+ * Ladder steps: each macro, set to 1, adds one piece of the work that hakmem-fast's fast paths do,
+ * so that //bench:floor_ladder (bench/floor/BUILD.bazel builds one variant per step) shows what
+ * each piece costs and how much of hakmem's distance to the floor they explain.
+ *   FLOOR_STACKS  the bins are bounded stacks of block pointers (128 slots per class, as hakmem's),
+ *                 not lists linked through the blocks; a full stack spills onto the list.
+ *   FLOOR_CHECKS  free validates as hakmem's does: the 47-bit check, a registry byte per 2 MiB,
+ *                 the class and owner from a 4-byte info per 64 KiB chunk (a load instead of
+ *                 arithmetic), the owner compared with the thread's id.
+ *   FLOOR_TABLE   malloc's class from a table indexed by n up to 1 KiB (as hakmem's), not
+ *                 (n + 15) >> 4.
+ *   FLOOR_FLAT    instead of FLOOR_CHECKS, a design hakmem does not have (yet): the 4-byte infos
+ *                 of every 64 KiB of the 47-bit address space in one flat table (8 GiB reserved,
+ *                 touched only where spans are), so that free's one load both validates p (an
+ *                 info with the thread's id as owner) and gives its class; anything else goes out
+ *                 of line, where the address decides. */
+#ifndef FLOOR_STACKS
+#define FLOOR_STACKS 0
+#endif
+#ifndef FLOOR_CHECKS
+#define FLOOR_CHECKS 0
+#endif
+#ifndef FLOOR_TABLE
+#define FLOOR_TABLE 0
+#endif
+#ifndef FLOOR_FLAT
+#define FLOOR_FLAT 0
+#endif
+#if FLOOR_CHECKS && FLOOR_FLAT
+#error "FLOOR_CHECKS and FLOOR_FLAT are two ways of the same check: choose one"
+#endif
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +74,43 @@ FLOOR_TLS void *floor_head[FLOOR_CLASSES];
 FLOOR_TLS char *floor_bump[FLOOR_CLASSES];
 FLOOR_TLS char *floor_bump_end[FLOOR_CLASSES];
 
+#if FLOOR_STACKS
+#define FLOOR_STACK_SLOTS 128
+/* Class c's stack is [floor_base[c], floor_end[c]) with its next free slot at floor_top[c]; all
+ * three are NULL (empty and full at once) until the class's first slow path. */
+FLOOR_TLS void **floor_top[FLOOR_CLASSES];
+FLOOR_TLS void **floor_base[FLOOR_CLASSES];
+FLOOR_TLS void **floor_end[FLOOR_CLASSES];
+#endif
+
+#if FLOOR_CHECKS || FLOOR_FLAT
+typedef struct {
+  uint16_t cls, owner;
+} floor_info_t;
+#define FLOOR_NO_ID 0xffffu /* a thread's id until its first carve; no info has it as owner */
+static uint16_t floor_threads;
+FLOOR_TLS uint16_t floor_self = FLOOR_NO_ID; /* the thread's id (from 1), at its first carve */
+#endif
+#if FLOOR_CHECKS
+static uint8_t floor_registry[1u << 26]; /* 1 for each 2 MiB of the 47-bit space a span holds */
+static floor_info_t floor_info[FLOOR_BYTES / FLOOR_CHUNK]; /* one per chunk handed to a thread */
+#endif
+#if FLOOR_FLAT
+#define FLOOR_FLAT_BYTES ((sizeof(floor_info_t)) << (47 - 16))
+static floor_info_t *floor_flat; /* [2^31], one per 64 KiB; mapped with the spans */
+#endif
+
+#if FLOOR_TABLE
+/* floor_class_table[n] = (n + 15) >> 4 for n <= 1 KiB. */
+#define FLOOR_R4(c) c, c, c, c
+#define FLOOR_R16(c) FLOOR_R4(c), FLOOR_R4(c), FLOOR_R4(c), FLOOR_R4(c)
+#define FLOOR_R64(k) FLOOR_R16(4 * k + 1), FLOOR_R16(4 * k + 2), FLOOR_R16(4 * k + 3), FLOOR_R16(4 * k + 4)
+static const uint8_t floor_class_table[1025] = {
+    0,          FLOOR_R64(0),  FLOOR_R64(1),  FLOOR_R64(2),  FLOOR_R64(3),  FLOOR_R64(4),
+    FLOOR_R64(5),  FLOOR_R64(6),  FLOOR_R64(7),  FLOOR_R64(8),  FLOOR_R64(9),  FLOOR_R64(10),
+    FLOOR_R64(11), FLOOR_R64(12), FLOOR_R64(13), FLOOR_R64(14), FLOOR_R64(15)};
+#endif
+
 static void floor_die(const char *what) {
   char msg[160];
   int n = snprintf(msg, sizeof msg, "floor: %s (errno %d)\n", what, errno);
@@ -59,6 +128,12 @@ static void floor_map(void) {
     void *a = mmap((void *)FLOOR_BASE, FLOOR_BYTES, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (a != (void *)FLOOR_BASE) floor_die("cannot reserve its spans at 0x600000000000");
+#if FLOOR_FLAT
+    void *t = mmap(NULL, FLOOR_FLAT_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (t == MAP_FAILED) floor_die("cannot reserve its flat table of infos");
+    floor_flat = t;
+#endif
     __atomic_store_n(&floor_mapped, 1, __ATOMIC_RELEASE);
   }
   __atomic_clear(&once, __ATOMIC_RELEASE);
@@ -74,6 +149,17 @@ __attribute__((noinline)) static void *floor_carve(size_t c) {
     if (off + FLOOR_CHUNK > (1ull << FLOOR_SPAN_SHIFT)) return __libc_malloc(size);
     floor_bump[c] = (char *)(FLOOR_BASE + ((uint64_t)c << FLOOR_SPAN_SHIFT) + off);
     floor_bump_end[c] = floor_bump[c] + FLOOR_CHUNK;
+#if FLOOR_CHECKS || FLOOR_FLAT
+    if (floor_self == FLOOR_NO_ID) floor_self = __atomic_add_fetch(&floor_threads, 1, __ATOMIC_RELAXED);
+#endif
+#if FLOOR_FLAT
+    floor_flat[(uint64_t)floor_bump[c] >> 16] = (floor_info_t){(uint16_t)c, floor_self};
+#endif
+#if FLOOR_CHECKS
+    __atomic_store_n(&floor_registry[(uint64_t)floor_bump[c] >> 21], 1, __ATOMIC_RELEASE);
+    floor_info[((uint64_t)floor_bump[c] - FLOOR_BASE) / FLOOR_CHUNK] =
+        (floor_info_t){(uint16_t)c, floor_self};
+#endif
   }
   void *p = floor_bump[c];
   floor_bump[c] += size;
@@ -83,25 +169,134 @@ __attribute__((noinline)) static void *floor_carve(size_t c) {
 static inline int floor_owns(void *p) { return (uint64_t)p - FLOOR_BASE < FLOOR_BYTES; }
 static inline size_t floor_class_of(void *p) { return ((uint64_t)p - FLOOR_BASE) >> FLOOR_SPAN_SHIFT; }
 
-FLOOR_PUBLIC void *malloc(size_t n) {
-  if (__builtin_expect(n > FLOOR_MAX, 0)) return __libc_malloc(n);
-  size_t c = (n + 15u) >> 4;
+static inline void floor_list_push(void *p, size_t c) {
+  *(void **)p = floor_head[c];
+  floor_head[c] = p;
+}
+
+#if FLOOR_STACKS
+static void floor_stack_init(size_t c) {
+  void **slots = __libc_malloc(FLOOR_STACK_SLOTS * sizeof(void *));
+  if (!slots) floor_die("cannot allocate a stack of block pointers");
+  floor_base[c] = floor_top[c] = slots;
+  floor_end[c] = slots + FLOOR_STACK_SLOTS;
+}
+
+/* Slow path of malloc: the stack of class c is empty (or not made yet). */
+__attribute__((noinline)) static void *floor_refill(size_t c) {
+  if (!floor_base[c]) floor_stack_init(c);
   void *p = floor_head[c];
-  if (__builtin_expect(p != NULL, 1)) {
+  if (p) {
     floor_head[c] = *(void **)p;
     return p;
   }
   return floor_carve(c);
 }
 
+/* Slow path of free: the stack of class c is full (or not made yet). */
+__attribute__((noinline)) static void floor_spill(void *p, size_t c) {
+  if (!floor_base[c]) {
+    floor_stack_init(c);
+    *floor_top[c]++ = p;
+    return;
+  }
+  floor_list_push(p, c);
+}
+#endif
+
+FLOOR_PUBLIC void *malloc(size_t n) {
+  size_t c;
+#if FLOOR_TABLE
+  if (__builtin_expect(n <= 1024, 1)) {
+    c = floor_class_table[n];
+  } else {
+    if (n > FLOOR_MAX) return __libc_malloc(n);
+    c = (n + 15u) >> 4;
+  }
+#else
+  if (__builtin_expect(n > FLOOR_MAX, 0)) return __libc_malloc(n);
+  c = (n + 15u) >> 4;
+#endif
+#if FLOOR_STACKS
+  void **top = floor_top[c];
+  if (__builtin_expect(top != floor_base[c], 1)) {
+    floor_top[c] = top - 1;
+    return top[-1];
+  }
+  return floor_refill(c);
+#else
+  void *p = floor_head[c];
+  if (__builtin_expect(p != NULL, 1)) {
+    floor_head[c] = *(void **)p;
+    return p;
+  }
+  return floor_carve(c);
+#endif
+}
+
+/* Freed block p of class c into the thread's cache. */
+static inline void floor_cache(void *p, size_t c) {
+#if FLOOR_STACKS
+  void **top = floor_top[c];
+  if (__builtin_expect(top != floor_end[c], 1)) {
+    *top = p;
+    floor_top[c] = top + 1;
+    return;
+  }
+  floor_spill(p, c);
+#else
+  floor_list_push(p, c);
+#endif
+}
+
+#if FLOOR_CHECKS
+/* Another thread's block: the floor keeps it (onto this thread's list), out of line as hakmem's
+ * remote free is. */
+__attribute__((noinline)) static void floor_free_other(void *p, size_t c) { floor_list_push(p, c); }
+#endif
+
+#if FLOOR_FLAT
+/* Spans and flat table mapped before the first free (a free can come before any malloc). */
+__attribute__((constructor)) static void floor_map_early(void) { floor_map(); }
+
+/* Not the calling thread's block: another thread's is kept (onto this thread's list), anything
+ * else is glibc's. */
+__attribute__((noinline)) static void floor_free_other(void *p) {
+  if (floor_owns(p)) floor_list_push(p, floor_class_of(p));
+  else __libc_free(p);
+}
+#endif
+
 FLOOR_PUBLIC void free(void *p) {
+#if FLOOR_FLAT
+  uint64_t a = (uint64_t)p;
+  if (__builtin_expect(!(a >> 47), 1)) {
+    floor_info_t info = floor_flat[a >> 16];
+    if (__builtin_expect(info.owner == floor_self, 1)) {
+      floor_cache(p, info.cls);
+      return;
+    }
+  }
+  floor_free_other(p);
+#else
+#if FLOOR_CHECKS
+  uint64_t a = (uint64_t)p;
+  if (__builtin_expect(!(a >> 47) && floor_registry[a >> 21] == 1, 1)) {
+    const floor_info_t *info = &floor_info[(a - FLOOR_BASE) / FLOOR_CHUNK];
+    size_t c = info->cls;
+    if (__builtin_expect(info->owner != floor_self, 0)) {
+      floor_free_other(p, c);
+      return;
+    }
+#else
   if (__builtin_expect(floor_owns(p), 1)) {
     size_t c = floor_class_of(p);
-    *(void **)p = floor_head[c];
-    floor_head[c] = p;
+#endif
+    floor_cache(p, c);
     return;
   }
   __libc_free(p);
+#endif
 }
 
 FLOOR_PUBLIC void *calloc(size_t n, size_t m) {

@@ -18,6 +18,7 @@ ALLOCATOR_DEPS = {
     "floor-checks": ["//bench/floor:floor_checks_malloc"],
     "floor-hakmem": ["//bench/floor:floor_hakmem_malloc"],
     "floor-flat": ["//bench/floor:floor_flat_malloc"],
+    "floor-radix": ["//bench/floor:floor_radix_malloc"],
 }
 
 ALLOCATORS = ALLOCATOR_DEPS.keys()
@@ -58,10 +59,11 @@ FLOOR = variant("floor", "floor", preload = "//bench/floor:libfloor.so")
 
 # The floor with pieces of hakmem-fast's fast-path work added (bench/floor/floor.c, "Ladder
 # steps"): where hakmem's distance to the floor goes. floor-hakmem does all of that work;
-# floor-flat does it with free's checks in one load from a flat table (a design to try).
+# floor-flat does it with free's checks in one load from a flat table (a design to try), and
+# floor-radix with the same table in two levels.
 FLOOR_LADDER = [
     variant(name, name, preload = "//bench/floor:lib%s.so" % name.replace("-", "_"))
-    for name in ("floor-stacks", "floor-checks", "floor-hakmem", "floor-flat")
+    for name in ("floor-stacks", "floor-checks", "floor-hakmem", "floor-flat", "floor-radix")
 ]
 
 # The variant the runner's "ratio" column divides by.

@@ -25,7 +25,10 @@
  *                 of every 64 KiB of the 47-bit address space in one flat table (8 GiB reserved,
  *                 touched only where spans are), so that free's one load both validates p (an
  *                 info with the thread's id as owner) and gives its class; anything else goes out
- *                 of line, where the address decides. */
+ *                 of line, where the address decides. FLOOR_FLAT=2: the same table in two
+ *                 levels, without the 8 GiB: a root of 2048 pointers in .bss, one per 64 GiB of
+ *                 address space, each to a 4 MiB leaf of infos mapped when a span is carved there,
+ *                 or to one shared leaf of zeros. */
 #ifndef FLOOR_STACKS
 #define FLOOR_STACKS 0
 #endif
@@ -95,9 +98,19 @@ FLOOR_TLS uint16_t floor_self = FLOOR_NO_ID; /* the thread's id (from 1), at its
 static uint8_t floor_registry[1u << 26]; /* 1 for each 2 MiB of the 47-bit space a span holds */
 static floor_info_t floor_info[FLOOR_BYTES / FLOOR_CHUNK]; /* one per chunk handed to a thread */
 #endif
-#if FLOOR_FLAT
+#if FLOOR_FLAT == 1
 #define FLOOR_FLAT_BYTES ((sizeof(floor_info_t)) << (47 - 16))
 static floor_info_t *floor_flat; /* [2^31], one per 64 KiB; mapped with the spans */
+static inline floor_info_t *floor_info_at(uint64_t a) { return &floor_flat[a >> 16]; }
+#elif FLOOR_FLAT == 2
+#define FLOOR_LEAF_SHIFT 36 /* a leaf covers 64 GiB */
+#define FLOOR_LEAF_ENTRIES (1u << (FLOOR_LEAF_SHIFT - 16))
+#define FLOOR_ROOT_ENTRIES (1u << (47 - FLOOR_LEAF_SHIFT))
+static floor_info_t floor_zero_leaf[FLOOR_LEAF_ENTRIES]; /* never written */
+static floor_info_t *floor_root[FLOOR_ROOT_ENTRIES] = {[0 ... FLOOR_ROOT_ENTRIES - 1] = floor_zero_leaf};
+static inline floor_info_t *floor_info_at(uint64_t a) {
+  return &floor_root[a >> FLOOR_LEAF_SHIFT][(a >> 16) & (FLOOR_LEAF_ENTRIES - 1)];
+}
 #endif
 
 #if FLOOR_TABLE
@@ -128,7 +141,7 @@ static void floor_map(void) {
     void *a = mmap((void *)FLOOR_BASE, FLOOR_BYTES, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (a != (void *)FLOOR_BASE) floor_die("cannot reserve its spans at 0x600000000000");
-#if FLOOR_FLAT
+#if FLOOR_FLAT == 1
     void *t = mmap(NULL, FLOOR_FLAT_BYTES, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (t == MAP_FAILED) floor_die("cannot reserve its flat table of infos");
@@ -138,6 +151,20 @@ static void floor_map(void) {
   }
   __atomic_clear(&once, __ATOMIC_RELEASE);
 }
+
+#if FLOOR_FLAT == 2
+/* The leaf of a's 64 GiB, mapped now if it was the zero leaf (a carve; racing carves keep one). */
+static void floor_leaf_make(uint64_t a) {
+  floor_info_t **slot = &floor_root[a >> FLOOR_LEAF_SHIFT];
+  floor_info_t *zero = floor_zero_leaf;
+  if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) != zero) return;
+  void *leaf = mmap(NULL, sizeof floor_zero_leaf, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (leaf == MAP_FAILED) floor_die("cannot map a leaf of its info table");
+  if (!__atomic_compare_exchange_n(slot, &zero, leaf, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    munmap(leaf, sizeof floor_zero_leaf);
+}
+#endif
 
 /* Slow path of malloc: a new block of class c from the thread's chunk, a new chunk when it is
  * used up, glibc when the span is. */
@@ -152,8 +179,11 @@ __attribute__((noinline)) static void *floor_carve(size_t c) {
 #if FLOOR_CHECKS || FLOOR_FLAT
     if (floor_self == FLOOR_NO_ID) floor_self = __atomic_add_fetch(&floor_threads, 1, __ATOMIC_RELAXED);
 #endif
+#if FLOOR_FLAT == 2
+    floor_leaf_make((uint64_t)floor_bump[c]);
+#endif
 #if FLOOR_FLAT
-    floor_flat[(uint64_t)floor_bump[c] >> 16] = (floor_info_t){(uint16_t)c, floor_self};
+    *floor_info_at((uint64_t)floor_bump[c]) = (floor_info_t){(uint16_t)c, floor_self};
 #endif
 #if FLOOR_CHECKS
     __atomic_store_n(&floor_registry[(uint64_t)floor_bump[c] >> 21], 1, __ATOMIC_RELEASE);
@@ -271,7 +301,7 @@ FLOOR_PUBLIC void free(void *p) {
 #if FLOOR_FLAT
   uint64_t a = (uint64_t)p;
   if (__builtin_expect(!(a >> 47), 1)) {
-    floor_info_t info = floor_flat[a >> 16];
+    floor_info_t info = *floor_info_at(a);
     if (__builtin_expect(info.owner == floor_self, 1)) {
       floor_cache(p, info.cls);
       return;

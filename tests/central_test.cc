@@ -260,6 +260,57 @@ TEST(Central, RefillLeavesLiveOwnersSlabsAndAdoptsExitedOnes) {
   EXPECT_EQ(live_slabs(), slabs0);
 }
 
+// A refill that finds no slab of its own to carve takes the free blocks of a live thread's slab
+// before it carves a new one, without carving that slab or adopting it: with threads that pass
+// blocks to each other, free blocks gather in every thread's slabs, and carving past them grew
+// prodcons's heap with the number of threads (docs/memory.md).
+TEST(Central, RefillReusesFreeBlocksOfALiveOwnersSlabBeforeANewSlab) {
+  const unsigned cls = 36;  // 20 KiB blocks, 9 per three-page slab: a free block spans 5 OS pages
+  ASSERT_EQ(hak_class_info[cls].blocks, 9u);
+  const uint64_t slabs0 = live_slabs();
+  std::atomic<int> step{0};
+  std::vector<void*> a, freed;
+  uint16_t a_id = 0;
+  std::thread ta([&] {
+    hak_central_thread_start();
+    a_id = hak_central_self;
+    a = refill(cls, 5);  // 5 of its new slab's 9 carved
+    freed.assign(a.begin(), a.begin() + 2);
+    a.erase(a.begin(), a.begin() + 2);
+    flush(cls, freed);
+    hak_central_drain();  // from the transfer cache to the slab (purged: off its free list)
+    step = 1;
+    while (step.load() != 2) std::this_thread::yield();
+    hak_central_thread_exit();
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  hak_slab_t* sa = slab_of(a[0]);
+  for (void* p : freed) ASSERT_EQ(slab_of(p), sa);
+  EXPECT_EQ(live_slabs(), slabs0 + 1);
+
+  hak_central_thread_start();
+  const uint16_t me = hak_central_self;
+  ASSERT_NE(me, a_id);
+  std::vector<void*> m = refill(cls, 3);
+  expect_blocks_of(cls, m);
+  EXPECT_EQ(std::set<void*>(m.begin(), m.begin() + 2), std::set<void*>(freed.begin(), freed.end()))
+      << "the live thread's free blocks first";
+  EXPECT_EQ(sa->carved, 5u) << "a live thread's slab is not carved by another";
+  expect_owner(sa, a_id);
+  hak_slab_t* sm = slab_of(m[2]);
+  EXPECT_NE(sm, sa) << "then a slab of its own";
+  expect_owner(sm, me);
+  EXPECT_EQ(live_slabs(), slabs0 + 2);
+
+  step = 2;
+  ta.join();
+  flush(cls, a);
+  flush(cls, m);
+  hak_central_thread_exit();
+  hak_central_drain();
+  EXPECT_EQ(live_slabs(), slabs0);
+}
+
 // ---- purge: the free OS pages of a live slab go back to the OS ---------------------------------
 
 // Whether the 4 KiB page holding p is resident.

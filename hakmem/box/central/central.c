@@ -207,8 +207,9 @@ static int link_valid(const hak_slab_t* s, const void* next) {
   return off < (size_t)s->capacity * s->block_size && off % s->block_size == 0;
 }
 
-/* Pops up to n blocks from one slab: its free list, then fresh blocks, then purged ones. */
-static unsigned slab_take(central_class_t* c, hak_slab_t* s, unsigned cls, void** out, unsigned n) {
+/* Pops up to n blocks from one slab: its free list, then fresh blocks (when carve is set), then
+ * purged ones. */
+static unsigned slab_take(central_class_t* c, hak_slab_t* s, unsigned cls, void** out, unsigned n, int carve) {
   hak_superslab_t* ss = hak_ss_of(s);
   unsigned h = head_of(s);
   unsigned got = 0;
@@ -225,7 +226,7 @@ static unsigned slab_take(central_class_t* c, hak_slab_t* s, unsigned cls, void*
       if (HAK_UNLIKELY(ss->npurged[h])) unpurge_block(c, s, (size_t)((uint8_t*)p - s->start));
       out[got++] = p;
     }
-    while (got < n && s->carved < s->capacity) {
+    while (carve && got < n && s->carved < s->capacity) {
       size_t off = (size_t)s->carved * s->block_size;
       if (HAK_UNLIKELY(ss->npurged[h])) unpurge_block(c, s, off);
       s->carved++;
@@ -375,12 +376,22 @@ static int slab_put(central_class_t* c, hak_slab_t* s, void* p) {
 
 static hak_slab_t* slab_of(void* p) { return hak_slab_head(hak_page_of((uintptr_t)p)); }
 
-/* The first partial slab the calling thread may carve (the whole list: it is short while few
- * threads share a class), or NULL. */
-static hak_slab_t* carvable_partial(central_class_t* c, unsigned self) {
-  for (hak_slab_t* s = c->partial; s; s = s->next)
-    if (carvable(s, self)) return s;
-  return NULL;
+/* The partial slab a refill of the calling thread takes blocks from: the first it may carve
+ * (*carve = 1), else the first with free blocks, whoever owns it (*carve = 0: its free and purged
+ * blocks only), so that free blocks are reused before a new slab is carved (with threads that pass
+ * blocks to each other, they gather in every thread's slabs: docs/memory.md); or NULL. One pass
+ * over the whole list: it is short while few threads share a class. */
+static hak_slab_t* refill_slab(central_class_t* c, unsigned self, int* carve) {
+  hak_slab_t* reusable = NULL;
+  for (hak_slab_t* s = c->partial; s; s = s->next) {
+    if (carvable(s, self)) {
+      *carve = 1;
+      return s;
+    }
+    if (!reusable && (s->free_list || hak_ss_of(s)->offlist[head_of(s)])) reusable = s;
+  }
+  *carve = 0;
+  return reusable;
 }
 
 unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
@@ -391,16 +402,18 @@ unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
   c->ntransfer -= got;
   memcpy(out, &c->transfer[c->ntransfer], got * sizeof(void*));
   while (got < n) {
-    hak_slab_t* s = carvable_partial(c, self);
+    int carve;
+    hak_slab_t* s = refill_slab(c, self, &carve);
     if (!s) {
       s = c->spare ? c->spare : hak_ss_slab_alloc(cls);
       c->spare = NULL;
+      carve = 1;
       if (s) list_push(c, s);
       else if (!(s = c->partial)) break; /* out of memory: a live thread's slab rather than none */
     }
-    adopt(s, self);
+    if (carve) adopt(s, self);
     int64_t before = due_of(s);
-    got += slab_take(c, s, cls, out + got, n - got);
+    got += slab_take(c, s, cls, out + got, n - got, carve);
     c->due += due_of(s) - before;
     if (!s->free_list && s->carved == s->capacity && !hak_ss_of(s)->offlist[head_of(s)]) list_remove(c, s);
   }

@@ -17,6 +17,8 @@
  * Ownership: every thread with a cache has an owner id (hak_central_self); a refill carves for it
  * only slabs it owns, unowned ones or those of exited threads (adopting them), never a live other
  * thread's: two threads writing blocks of one cache line slow each other down (false sharing).
+ * When it has none to carve, it takes the free blocks of any slab (as the transfer cache hands
+ * out any slab's blocks) before it carves a new one, so that free blocks are not left behind.
  * The front box caches a freed block only when the calling thread owns its slab. The owner is a
  * hint: a stale read sends a block the slower way, and any block may go to any cache or here. */
 #ifndef HAKMEM_BOX_CENTRAL_H

@@ -125,27 +125,36 @@ TEST(Release, EagerWhenOverTheBudget) {
 
 // Warm memory (transfer caches, spares, free blocks of partially used slabs: what a steady heap
 // keeps drawing on) makes BALANCED eager only when the retained total (idle and warm) exceeds
-// max(budget, in use): more memory empty than in use means a burst is being freed. Idle memory
-// alone is held to the budget.
-TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondTheMemoryInUse) {
+// max(budget, twice in use): more than twice as much memory empty as in use means a burst is being
+// freed (threads that pass blocks to each other keep about as much retained as in use, steadily).
+// Idle memory alone is held to the budget, and so is the total once little is in use.
+TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondTwiceTheMemoryInUse) {
   hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
   set_counters(48 * MiB, 0, 10 * MiB, 0, 20 * MiB);  // budget 6 MiB
   EXPECT_EQ(hak_release_retained(), 30 * MiB);
   EXPECT_FALSE(hak_release_eager()) << "a steady heap's caches and fragmentation";
-  set_counters(48 * MiB, 0, 10 * MiB, 0, 38 * MiB + 1);
-  EXPECT_TRUE(hak_release_eager()) << "more empty than in use: a burst being freed";
+  set_counters(48 * MiB, 0, 16 * MiB, 0, 32 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "as much retained as in use: threads passing blocks to each other";
+  set_counters(48 * MiB, 0, 10 * MiB, 0, 86 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "the total at twice the memory in use";
+  set_counters(48 * MiB, 0, 10 * MiB, 0, 86 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "more than twice as much empty as in use: a burst being freed";
   set_counters(0, 0, 1 * MiB, 0, 1 * MiB + 1);
   EXPECT_TRUE(hak_release_eager()) << "and never more than the budget when little is in use";
   set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 32 * MiB);
   EXPECT_FALSE(hak_release_eager()) << "idle memory within the budget, the total within the memory in use";
   set_counters(48 * MiB, 6 * MiB, 10 * MiB, 1, 32 * MiB);
   EXPECT_TRUE(hak_release_eager()) << "idle memory beyond the budget";
-  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 32 * MiB + 1);
-  EXPECT_TRUE(hak_release_eager()) << "idle and warm memory together beyond the memory in use";
+  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 80 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "idle and warm memory together beyond twice the memory in use";
   set_counters(0, MiB / 2, MiB / 2, 0);
   EXPECT_FALSE(hak_release_eager()) << "little in use: the total at the budget (1 MiB floor)";
   set_counters(0, MiB / 2, MiB / 2, 0, 1);
   EXPECT_TRUE(hak_release_eager()) << "little in use: one byte of the total over the budget";
+  set_counters(MiB, MiB / 2, MiB / 2, 0, MiB);
+  EXPECT_FALSE(hak_release_eager()) << "1 MiB in use: the total at twice that";
+  set_counters(MiB, MiB / 2, MiB / 2, 0, MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "1 MiB in use: one byte over twice that";
   set_counters(0, 0, 0, 0);
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }

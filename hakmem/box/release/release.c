@@ -75,7 +75,8 @@ int hak_release_eager(void) {
     case HAK_RELEASE_LEAN: return 1;
     case HAK_RELEASE_BALANCED: {
       size_t budget = hak_release_budget(), in_use = hak_release_in_use(), idle_now = idle();
-      return idle_now > budget || idle_now + warm() > (budget > in_use ? budget : in_use);
+      size_t reach = in_use * HAK_RELEASE_BURST_FACTOR;
+      return idle_now > budget || idle_now + warm() > (budget > reach ? budget : reach);
     }
     default: return 0;
   }

@@ -14,10 +14,11 @@
  *             pages, cached large mappings) is held to the budget; warm memory (transfer caches,
  *             spare slabs, free blocks inside partially used slabs, which a steady heap keeps
  *             drawing on) makes the policy eager only when the whole retained total exceeds
- *             max(budget, in use), i.e. when a burst is being freed (a steady heap's caches and
- *             fragmentation stay below that, measured at about half: docs/memory.md), so that a
- *             steady heap is not purged and faulted back in; once little is in use, the total is
- *             held to the budget.
+ *             max(budget, twice in use), i.e. when a burst is being freed (a single thread's
+ *             caches and fragmentation stay at about half of what is in use, those of threads
+ *             that pass blocks to each other at about as much: docs/memory.md), so that a steady
+ *             heap is not purged and faulted back in; once little is in use, the total is held
+ *             to the budget.
  *   SPEED     keeps everything (prewarm); only malloc_trim returns memory.
  * Decisions are taken synchronously by the boxes that own the memory, under their locks, at the
  * free; there is no background thread (one cannot be started safely from inside a free: creating
@@ -35,6 +36,11 @@
 /* The smallest BALANCED budget (unless HAKMEM_RETAIN_MB is smaller) and its share of the memory in use. */
 #define HAK_RELEASE_MIN_BUDGET ((size_t)1 << 20)
 #define HAK_RELEASE_BUDGET_SHIFT 3 /* in use / 8 */
+/* BALANCED turns eager when everything retained exceeds max(budget, this many times in use): a
+ * burst being freed. Not 1: threads that pass blocks to each other keep about as much in their
+ * transfer caches and slabs as they have in use, and at 1 prodcons purged and faulted its pages
+ * back in all the time (0.5x of fast's throughput with 4-16 threads: docs/memory.md). */
+#define HAK_RELEASE_BURST_FACTOR 2
 
 /* Empty pages and large mappings are "idle": nothing uses them until a new slab or large block.
  * The central box's kinds are "warm": caches a steady heap draws on, and the free blocks of its
@@ -68,7 +74,7 @@ HAK_HIDDEN int hak_release_keep(size_t more);
 HAK_HIDDEN int hak_release_keep_region(unsigned spare_regions, size_t more);
 /* Whether a free must return what it can at once (no transfer caching, no spare, purge): always
  * under LEAN, never under SPEED; under BALANCED while idle memory exceeds the budget or idle and
- * warm memory together exceed max(budget, in use). */
+ * warm memory together exceed max(budget, twice in use). */
 HAK_HIDDEN int hak_release_eager(void);
 
 #endif

@@ -286,6 +286,7 @@ TEST(Central, RefillReusesFreeBlocksOfALiveOwnersSlabBeforeANewSlab) {
   while (step.load() != 1) std::this_thread::yield();
   hak_slab_t* sa = slab_of(a[0]);
   for (void* p : freed) ASSERT_EQ(slab_of(p), sa);
+  EXPECT_EQ(sa->free_list, nullptr) << "the two free blocks purged: the refill must find them off the list";
   EXPECT_EQ(live_slabs(), slabs0 + 1);
 
   hak_central_thread_start();

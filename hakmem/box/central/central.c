@@ -376,6 +376,9 @@ static int slab_put(central_class_t* c, hak_slab_t* s, void* p) {
 
 static hak_slab_t* slab_of(void* p) { return hak_slab_head(hak_page_of((uintptr_t)p)); }
 
+/* Whether slab s has free blocks, on its free list or off it in purged pages. */
+static int has_free(hak_slab_t* s) { return s->free_list || hak_ss_of(s)->offlist[head_of(s)]; }
+
 /* The partial slab a refill of the calling thread takes blocks from: the first it may carve
  * (*carve = 1), else the first with free blocks, whoever owns it (*carve = 0: its free and purged
  * blocks only), so that free blocks are reused before a new slab is carved (with threads that pass
@@ -388,7 +391,7 @@ static hak_slab_t* refill_slab(central_class_t* c, unsigned self, int* carve) {
       *carve = 1;
       return s;
     }
-    if (!reusable && (s->free_list || hak_ss_of(s)->offlist[head_of(s)])) reusable = s;
+    if (!reusable && has_free(s)) reusable = s;
   }
   *carve = 0;
   return reusable;
@@ -415,7 +418,7 @@ unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
     int64_t before = due_of(s);
     got += slab_take(c, s, cls, out + got, n - got, carve);
     c->due += due_of(s) - before;
-    if (!s->free_list && s->carved == s->capacity && !hak_ss_of(s)->offlist[head_of(s)]) list_remove(c, s);
+    if (!has_free(s) && s->carved == s->capacity) list_remove(c, s);
   }
   account(c, cls);
   pthread_mutex_unlock(&c->lock);

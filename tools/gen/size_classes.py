@@ -32,7 +32,11 @@ def main():
     for i, bs in enumerate(sizes):
         pages = pages_for(bs)
         blocks = pages * PAGE // bs
-        cap = max(2, min(128, 256 * 1024 // bs))
+        # Thread cache slots: 128 blocks, no more than max(32 KiB, 32 blocks) (fewer than 128
+        # from 320 B on) nor 256 KiB. Every thread can fill a bin of each class it uses (stack
+        # and remote batch), so the cap is memory per thread: 960 -> 471 KiB over 16-1040 B
+        # (docs/memory.md, "Thread caches"). At least 32 blocks keep refills rare (docs/perf.md).
+        cap = max(2, min(128, 256 * 1024 // bs, max(32, 32 * 1024 // bs)))
         print(f"HAK_CLASS({i}, {bs}, {pages}, {blocks}, {cap})")
     # The malloc fast path's table: the class of every size 0..TABLE_MAX, indexed by the size
     # itself (no rounding on the fast path).

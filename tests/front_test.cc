@@ -1,0 +1,96 @@
+// front box: what a thread's cache may keep. Every thread can fill one bin of each class it uses
+// (its stack of freed blocks and its remote batch share the bin's cache_cap slots), so the caps are
+// the memory each thread holds back: at most max(32 KiB, 32 blocks) per class, never more than
+// 128 blocks nor 256 KiB, and at least 32 blocks up to 8 KiB so that refills stay rare
+// (docs/memory.md, "Thread caches"). The threads here free far more blocks than a bin holds and
+// count what their bins kept; nothing else in this process allocates through hakmem (gtest keeps
+// glibc's malloc).
+#include <stdint.h>
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "hakmem/include/hakmem.h"
+
+extern "C" {
+#include "hakmem/box/front/front.h"
+#include "hakmem/box/size_class/size_class.h"
+}
+
+namespace {
+
+constexpr size_t KiB = 1024;
+
+// The most a bin of cls may hold, in bytes.
+size_t bound_bytes(unsigned cls) {
+  size_t bs = hak_class_size(cls);
+  return std::max(32 * KiB, 32 * bs);
+}
+
+TEST(ThreadCache, CapsBoundEveryBin) {
+  for (unsigned c = 0; c < HAK_NCLASSES; c++) {
+    const hak_class_info_t& info = hak_class_info[c];
+    SCOPED_TRACE(info.block_size);
+    size_t bytes = (size_t)info.cache_cap * info.block_size;
+    EXPECT_LE(info.cache_cap, 128u);
+    EXPECT_LE(bytes, bound_bytes(c));
+    EXPECT_LE(bytes, std::max<size_t>(256 * KiB, 2u * info.block_size));
+    if (info.block_size <= 8 * KiB) EXPECT_GE(info.cache_cap, 32u) << "refills would be frequent";
+  }
+  // Over 16-1040 B (the benches' default sizes) a thread keeps at most 471 KiB in all (960 before the 32 KiB bound).
+  size_t sum = 0;
+  for (unsigned c = 0; c <= hak_class_of(1040); c++) sum += (size_t)hak_class_info[c].cache_cap * hak_class_size(c);
+  EXPECT_LE(sum, 471 * KiB);
+}
+
+// Request sizes of classes below, at and above the 32 KiB bound (the class itself from the size,
+// with the safe profile's canary).
+const size_t kRequests[] = {48, 600, 1000, 3000, 6000, 20000};
+
+unsigned class_of_request(size_t n) { return hak_class_of(n + HAK_CANARY_BYTES); }
+
+// Blocks in the calling thread's bin of cls: its stack and its remote batch.
+size_t cached_blocks(unsigned cls) {
+  size_t stack = (size_t)(hak_tc.top[cls] - hak_tc.base[cls]);
+  size_t remote = (size_t)(hak_tc.base[cls] + hak_class_info[cls].cache_cap - hak_tc.end[cls]);
+  return stack + remote;
+}
+
+TEST(ThreadCache, ThreadKeepsAtMostItsCapOfTheBlocksItFrees) {
+  std::thread([] {
+    for (size_t n : kRequests) {
+      unsigned cls = class_of_request(n);
+      SCOPED_TRACE(hak_class_size(cls));
+      std::vector<void*> blocks(4 * hak_class_info[cls].cache_cap);
+      for (void*& p : blocks) ASSERT_NE(p = hak_malloc(n), nullptr);
+      for (void* p : blocks) hak_free(p);
+      size_t kept = cached_blocks(cls);
+      EXPECT_GE(kept, 1u) << "the bin keeps freed blocks for the next malloc";
+      EXPECT_LE(kept, hak_class_info[cls].cache_cap);
+      EXPECT_LE(kept * hak_class_size(cls), bound_bytes(cls));
+    }
+  }).join();
+}
+
+TEST(ThreadCache, RemoteBatchKeepsAtMostTheCap) {
+  for (size_t n : kRequests) {
+    unsigned cls = class_of_request(n);
+    SCOPED_TRACE(hak_class_size(cls));
+    std::vector<void*> blocks(4 * hak_class_info[cls].cache_cap);
+    std::thread([&] {
+      for (void*& p : blocks) ASSERT_NE(p = hak_malloc(n), nullptr);
+    }).join();
+    std::thread([&] {
+      // This thread owns none of these slabs: every free joins the bin's remote batch.
+      for (void* p : blocks) hak_free(p);
+      size_t kept = cached_blocks(cls);
+      EXPECT_GE(kept, 1u);
+      EXPECT_LE(kept, hak_class_info[cls].cache_cap);
+      EXPECT_LE(kept * hak_class_size(cls), bound_bytes(cls));
+    }).join();
+  }
+}
+
+}  // namespace

@@ -13,8 +13,8 @@ extern "C" {
 #include "hakmem/box/os/os.h"
 #include "hakmem/box/release/release.h"
 #include "hakmem/box/superslab/superslab.h"
-#include "tests/common/vm_flags.h"
 }
+#include "tests/common/vm_flags.h"
 
 namespace {
 

@@ -14,8 +14,8 @@ extern "C" {
 #include "hakmem/box/os/os.h"
 #include "hakmem/box/size_class/size_class.h"
 #include "hakmem/box/superslab/superslab.h"
-#include "tests/common/vm_flags.h"
 }
+#include "tests/common/vm_flags.h"
 
 namespace {
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -46,10 +47,18 @@ TEST(ThreadCache, CapsBoundEveryBin) {
 }
 
 // Request sizes of classes below, at and above the 32 KiB bound (the class itself from the size,
-// with the safe profile's canary).
-const size_t kRequests[] = {48, 600, 1000, 3000, 6000, 20000};
+// with the safe profile's canary). Not the class of a thread's bin storage (20 KiB): a thread
+// starting its cache may adopt an exited thread's slab of that class, blocks another thread
+// allocated included, and then frees them as its own.
+const size_t kRequests[] = {48, 600, 1000, 3000, 6000, 12000};
 
 unsigned class_of_request(size_t n) { return hak_class_of(n + HAK_CANARY_BYTES); }
+
+TEST(ThreadCache, RequestsAvoidTheStorageClass) {
+  size_t slots = 0;
+  for (unsigned c = 0; c < HAK_NCLASSES; c++) slots += hak_class_info[c].cache_cap;
+  for (size_t n : kRequests) EXPECT_NE(class_of_request(n), hak_class_of(slots * sizeof(void*))) << n;
+}
 
 // Blocks in the calling thread's bin of cls: its stack and its remote batch.
 size_t cached_blocks(unsigned cls) {
@@ -79,17 +88,24 @@ TEST(ThreadCache, RemoteBatchKeepsAtMostTheCap) {
     unsigned cls = class_of_request(n);
     SCOPED_TRACE(hak_class_size(cls));
     std::vector<void*> blocks(4 * hak_class_info[cls].cache_cap);
+    std::atomic<int> step{0};  // 1: the owner has allocated; 2: the other thread has freed
+    std::thread owner([&] {
+      for (void*& p : blocks) p = hak_malloc(n);
+      step = 1;
+      while (step.load() != 2) std::this_thread::yield();  // alive: its slabs stay its own
+    });
     std::thread([&] {
-      for (void*& p : blocks) ASSERT_NE(p = hak_malloc(n), nullptr);
-    }).join();
-    std::thread([&] {
-      // This thread owns none of these slabs: every free joins the bin's remote batch.
-      for (void* p : blocks) hak_free(p);
+      while (step.load() != 1) std::this_thread::yield();
+      for (void* p : blocks) ASSERT_NE(p, nullptr);
+      for (void* p : blocks) hak_free(p);  // every one remote: into the bin's remote batch
+      EXPECT_EQ(hak_tc.top[cls], hak_tc.base[cls]) << "a remote block on this thread's stack";
       size_t kept = cached_blocks(cls);
       EXPECT_GE(kept, 1u);
       EXPECT_LE(kept, hak_class_info[cls].cache_cap);
       EXPECT_LE(kept * hak_class_size(cls), bound_bytes(cls));
     }).join();
+    step = 2;
+    owner.join();
   }
 }
 

@@ -62,3 +62,20 @@ def summary(xs):
     cv = statistics.stdev(xs) / mean * 100 if len(xs) > 1 and mean else 0.0
     return {"median": statistics.median(xs), "mean": mean, "cv": cv, "min": min(xs),
             "max": max(xs), "n": len(xs)}
+
+
+def paired_ratios(raw_rows, baseline):
+    """From the runner's --raw-csv rows: for each variant, the per-round ratios of its Mops/s to the
+    baseline's in the same round (rounds where both runs succeeded). Their median is less sensitive
+    to the machine's drift than the ratio of the two medians."""
+    by_round = {}
+    for r in raw_rows:
+        if r["ok"] == "1":
+            by_round.setdefault(r["round"], {})[r["variant"]] = float(r["mops"])
+    ratios = {}
+    for runs in by_round.values():
+        base = runs.get(baseline)
+        for variant, mops in runs.items():
+            if base:
+                ratios.setdefault(variant, []).append(mops / base)
+    return ratios

@@ -24,9 +24,9 @@ typedef struct central_class {
 
 static central_class_t g_central[HAK_NCLASSES];
 
-/* A class lock spins a little before it sleeps: a refill or flush holds it for a few hundred
- * cycles, less than a futex wait and wake-up. (Not glibc's adaptive mutex type: its initializer
- * would move g_central from .bss to 110 KiB of .data.) */
+/* A class lock spins a little before it sleeps: a refill or flush holds it for one batch, and with
+ * the spin nearly all futex sleeps and wake-ups went away (docs/memory.md, "Thread caches"). (Not
+ * glibc's adaptive mutex type: its initializer would move g_central, 110 KiB, from .bss to .data.) */
 #define CLASS_LOCK_SPINS 100
 
 static void class_lock(central_class_t* c) {

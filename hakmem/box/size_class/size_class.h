@@ -40,7 +40,7 @@ typedef struct hak_class_info {
   uint32_t block_size;
   uint16_t slab_pages;  /* 64 KiB pages per slab */
   uint16_t blocks;      /* blocks per slab */
-  uint16_t cache_cap;   /* thread cache slots: <= 128 blocks, max(32 KiB, 32 blocks), 256 KiB */
+  uint16_t cache_cap;   /* thread cache slots: <= 128, <= max(32 KiB, 32 blocks), <= 256 KiB */
   uint16_t batch;       /* blocks moved per refill / flush */
   uint8_t div_shift;    /* block_size = odd * 2^div_shift */
   uint64_t inv_size;    /* ceil(2^42 / block_size): offset -> block index without a division */

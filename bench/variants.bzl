@@ -19,6 +19,7 @@ ALLOCATOR_DEPS = {
     "floor-hakmem": ["//bench/floor:floor_hakmem_malloc"],
     "floor-flat": ["//bench/floor:floor_flat_malloc"],
     "floor-radix": ["//bench/floor:floor_radix_malloc"],
+    "call-only": ["//bench/floor:call_only_malloc"],
 }
 
 ALLOCATORS = ALLOCATOR_DEPS.keys()
@@ -65,6 +66,11 @@ FLOOR_LADDER = [
     variant(name, name, preload = "//bench/floor:lib%s.so" % name.replace("-", "_"))
     for name in ("floor-stacks", "floor-checks", "floor-hakmem", "floor-flat", "floor-radix")
 ]
+
+# Not an allocator either: malloc and free that only return (bench/floor/call_only.c, every small
+# block the same), so its row is the workload loop and the calls alone, the ceiling of every row
+# on mixed. The floor ladder only: no other workload may alias its blocks.
+CALL_ONLY = variant("call-only", "call-only", preload = "//bench/floor:libcall_only.so")
 
 # The variant the runner's "ratio" column divides by.
 BASELINE = "mimalloc"

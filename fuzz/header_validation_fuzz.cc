@@ -81,12 +81,6 @@ std::map<uintptr_t, Live>::iterator Containing(uintptr_t p) {
   return p > it->first && p < it->first + it->second.extent ? it : g_live.end();
 }
 
-bool IsFreed(uintptr_t p) {
-  for (uintptr_t f : g_freed)
-    if (f == p) return true;
-  return false;
-}
-
 Prediction Predict(uintptr_t p, bool is_free) {
   if (g_live.count(p)) return {kValid, HAK_ERR_COUNT};
   if (kSafe && g_quarantined.count(p)) return {kError, HAK_ERR_DOUBLE_FREE};

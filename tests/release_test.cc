@@ -159,4 +159,54 @@ TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondTwiceTheMemoryInUse) {
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
 
+// BALANCED's hold: bytes given back and then committed again (a fresh mapping, decommitted pages
+// faulted back in) raise the budget by as much; a release that is not followed by new commits
+// earns nothing. Both halve every half-life, and the hold is bounded by 32 x the retain cap.
+TEST(Release, BalancedHoldsWhatTheProgramCameBackFor) {
+  constexpr uint64_t t0 = 5000, half = HAK_RELEASE_HOLD_HALF_LIFE_MS;
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
+  set_counters(0, 0, 0, 0);
+  hak_release_committed_at(64 * MiB, t0);
+  EXPECT_EQ(hak_release_hold_at(t0), 0u) << "growth with nothing given back earns no hold";
+  hak_release_returned_at(10 * MiB, t0);
+  EXPECT_EQ(hak_release_hold_at(t0), 0u) << "a release alone earns nothing: a one-off burst goes back";
+  EXPECT_EQ(hak_release_budget(), 1 * MiB);
+  hak_release_committed_at(4 * MiB, t0 + 10);
+  EXPECT_EQ(hak_release_hold_at(t0 + 10), 4 * MiB) << "4 of the 10 MiB given back were asked for again";
+  EXPECT_EQ(hak_release_budget(), 5 * MiB) << "the floor and the hold";
+  hak_release_committed_at(20 * MiB, t0 + 20);
+  EXPECT_EQ(hak_release_hold_at(t0 + 20), 10 * MiB) << "no more than was given back";
+  hak_release_committed_at(1 * MiB, t0 + 30);
+  EXPECT_EQ(hak_release_hold_at(t0 + 30), 10 * MiB);
+  set_counters(0, 11 * MiB, 0, 0);
+  EXPECT_FALSE(hak_release_eager()) << "idle memory within the floor and the hold";
+  set_counters(0, 11 * MiB + 1, 0, 0);
+  EXPECT_TRUE(hak_release_eager());
+  set_counters(0, 0, 0, 0);
+  EXPECT_EQ(hak_release_hold_at(t0 + half - 1), 10 * MiB) << "within the half-life";
+  EXPECT_EQ(hak_release_hold_at(t0 + half), 5 * MiB) << "one half-life";
+  EXPECT_EQ(hak_release_hold_at(t0 + 3 * half), 5 * MiB / 4) << "two more";
+  hak_release_forget();
+  EXPECT_EQ(hak_release_hold_at(t0 + 3 * half), 0u) << "malloc_trim forgets";
+  EXPECT_EQ(hak_release_budget(), 1 * MiB);
+
+  hak_release_configure(HAK_RELEASE_BALANCED, 1 * MiB);
+  hak_release_returned_at(100 * MiB, t0);
+  hak_release_committed_at(100 * MiB, t0);
+  EXPECT_EQ(hak_release_hold_at(t0), 32 * MiB) << "32 x the retain cap";
+  hak_release_configure(HAK_RELEASE_BALANCED, 0);
+  hak_release_returned_at(100 * MiB, t0);
+  hak_release_committed_at(100 * MiB, t0);
+  EXPECT_EQ(hak_release_budget(), 0u) << "HAKMEM_RETAIN_MB=0 keeps nothing, hold included";
+
+  for (hak_release_policy_t p : {HAK_RELEASE_LEAN, HAK_RELEASE_SPEED}) {
+    hak_release_configure(p, 8 * MiB);
+    hak_release_returned_at(100 * MiB, t0);
+    hak_release_committed_at(100 * MiB, t0);
+    EXPECT_EQ(hak_release_hold_at(t0), 0u) << "only BALANCED holds";
+  }
+  EXPECT_EQ(hak_release_budget(), SIZE_MAX);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
+}
+
 }  // namespace

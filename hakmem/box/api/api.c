@@ -11,6 +11,7 @@
 #include "hakmem/box/env/env.h"
 #include "hakmem/box/front/front.h"
 #include "hakmem/box/large/large.h"
+#include "hakmem/box/release/release.h"
 #include "hakmem/box/route/route.h"
 #include "hakmem/box/stats/stats.h"
 #include "hakmem/box/superslab/superslab.h"
@@ -183,6 +184,7 @@ int hak_trim(size_t pad) {
   hak_central_drain();
   hak_ss_trim();
   hak_large_trim();
+  hak_release_forget();
   return 1;
 }
 

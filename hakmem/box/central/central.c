@@ -140,6 +140,7 @@ static void unpurge_page(central_class_t* c, hak_slab_t* s, unsigned q) {
     pushed++;
   }
   dirty_add(c, ss, h, pushed); /* resident again once their links are written */
+  hak_release_committed(HAK_OS_PAGE);
 }
 
 /* A block is being handed out: its OS pages must not stay marked purged (invariant II). */
@@ -347,6 +348,7 @@ static void purge_slab(central_class_t* c, hak_slab_t* s, unsigned cls) {
     unsigned r = q;
     while (r < nq && ADDED(r)) r++;
     hak_os_decommit(s->start + ((size_t)q << HAK_OS_PAGE_SHIFT), (size_t)(r - q) << HAK_OS_PAGE_SHIFT);
+    hak_release_returned((size_t)(r - q) << HAK_OS_PAGE_SHIFT);
     q = r;
   }
 #undef ADDED

@@ -57,6 +57,7 @@ void* hak_large_alloc(size_t size, size_t align, int zero) {
     pthread_mutex_lock(&g_lock);
     h = cache_take(need);
     pthread_mutex_unlock(&g_lock);
+    if (h) hak_release_committed(h->map_size - h->retained);
   }
   if (!h) {
     /* For alignments beyond 2 MiB, over-map so the user pointer (header + 2 MiB) lands aligned. */
@@ -73,6 +74,7 @@ void* hak_large_alloc(size_t size, size_t align, int zero) {
     h = (hak_large_t*)base;
     h->map_size = need;
     fresh = 1;
+    hak_release_committed(need);
     hak_registry_set((uintptr_t)base, need, HAK_REGION_LARGE, HAK_REGION_LARGE_TAIL);
   }
   h->user = (uint8_t*)h + off;
@@ -115,6 +117,7 @@ static void release_over_budget(void) {
     }
     pthread_mutex_unlock(&g_lock);
     if (!h) return;
+    hak_release_returned(h->retained);
     unmap(h);
   }
 }
@@ -134,6 +137,7 @@ void hak_large_free(hak_large_t* h) {
       /* or khugepaged could fill it back in around the header */
       hak_os_no_huge_pages(h, h->map_size);
       hak_os_decommit((uint8_t*)h + HAK_OS_PAGE, h->map_size - HAK_OS_PAGE);
+      hak_release_returned(h->map_size - HAK_OS_PAGE);
     }
     h->next = g_cache;
     h->retained = committed ? h->map_size : HAK_OS_PAGE;
@@ -144,7 +148,10 @@ void hak_large_free(hak_large_t* h) {
     h = NULL;
   }
   pthread_mutex_unlock(&g_lock);
-  if (h) unmap(h);
+  if (h) {
+    hak_release_returned(h->map_size);
+    unmap(h);
+  }
   release_over_budget();
 }
 

@@ -1,5 +1,7 @@
 #include "hakmem/box/release/release.h"
 
+#include <time.h>
+
 static hak_release_policy_t g_policy = (hak_release_policy_t)HAK_CFG_RELEASE_POLICY;
 static size_t g_retain_cap = (size_t)8 << 20;
 
@@ -9,6 +11,7 @@ static int64_t g_in_use;
 void hak_release_configure(hak_release_policy_t policy, size_t retain_bytes) {
   g_policy = policy;
   g_retain_cap = retain_bytes;
+  hak_release_forget(); /* a policy starts with no history */
 }
 
 hak_release_policy_t hak_release_policy(void) { return g_policy; }
@@ -36,13 +39,82 @@ size_t hak_release_retained(void) {
 
 size_t hak_release_in_use(void) { return clamp0(__atomic_load_n(&g_in_use, __ATOMIC_RELAXED)); }
 
+/* ---- hold ----------------------------------------------------------------------------------
+ * Relaxed atomics, updated at system-call frequency (never on a fast path). Concurrent decays may
+ * lose an update: a heuristic, not an account. */
+static int64_t g_hold;     /* bytes BALANCED keeps beyond its budget */
+static int64_t g_returned; /* bytes given back and not yet asked for again */
+static uint64_t g_decayed_ms; /* when the two were last halved */
+
+static uint64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void halve(int64_t* v, unsigned times) {
+  int64_t x = __atomic_load_n(v, __ATOMIC_RELAXED);
+  __atomic_store_n(v, times >= 63 ? 0 : x >> times, __ATOMIC_RELAXED);
+}
+
+static void decay(uint64_t now) {
+  uint64_t then = __atomic_load_n(&g_decayed_ms, __ATOMIC_RELAXED);
+  if (now < then + HAK_RELEASE_HOLD_HALF_LIFE_MS) return;
+  if (!__atomic_compare_exchange_n(&g_decayed_ms, &then, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) return;
+  uint64_t times = then ? (now - then) / HAK_RELEASE_HOLD_HALF_LIFE_MS : 0; /* the first call starts the clock */
+  if (!times) return;
+  unsigned t = times > 63 ? 63 : (unsigned)times;
+  halve(&g_hold, t);
+  halve(&g_returned, t);
+}
+
+static size_t hold_max(void) { return g_retain_cap * HAK_RELEASE_HOLD_FACTOR; }
+
+void hak_release_returned_at(size_t bytes, uint64_t now) {
+  if (g_policy != HAK_RELEASE_BALANCED || !bytes) return;
+  decay(now);
+  __atomic_fetch_add(&g_returned, (int64_t)bytes, __ATOMIC_RELAXED);
+}
+
+void hak_release_committed_at(size_t bytes, uint64_t now) {
+  if (g_policy != HAK_RELEASE_BALANCED || !bytes) return;
+  decay(now);
+  int64_t back = __atomic_load_n(&g_returned, __ATOMIC_RELAXED);
+  if (back <= 0) return;
+  int64_t regret = (int64_t)bytes < back ? (int64_t)bytes : back;
+  __atomic_fetch_sub(&g_returned, regret, __ATOMIC_RELAXED);
+  int64_t hold = __atomic_add_fetch(&g_hold, regret, __ATOMIC_RELAXED);
+  if (hold > (int64_t)hold_max()) __atomic_store_n(&g_hold, (int64_t)hold_max(), __ATOMIC_RELAXED);
+}
+
+void hak_release_returned(size_t bytes) {
+  if (g_policy == HAK_RELEASE_BALANCED && bytes) hak_release_returned_at(bytes, now_ms());
+}
+
+void hak_release_committed(size_t bytes) {
+  if (g_policy == HAK_RELEASE_BALANCED && bytes) hak_release_committed_at(bytes, now_ms());
+}
+
+size_t hak_release_hold_at(uint64_t now) {
+  if (g_policy != HAK_RELEASE_BALANCED) return 0;
+  decay(now);
+  return clamp0(__atomic_load_n(&g_hold, __ATOMIC_RELAXED));
+}
+
+void hak_release_forget(void) {
+  __atomic_store_n(&g_hold, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&g_returned, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&g_decayed_ms, 0, __ATOMIC_RELAXED); /* the next report starts the clock */
+}
+
 size_t hak_release_budget(void) {
   switch (g_policy) {
     case HAK_RELEASE_LEAN: return 0;
     case HAK_RELEASE_BALANCED: {
       size_t b = hak_release_in_use() >> HAK_RELEASE_BUDGET_SHIFT;
       if (b < HAK_RELEASE_MIN_BUDGET) b = HAK_RELEASE_MIN_BUDGET;
-      return b < g_retain_cap ? b : g_retain_cap;
+      if (b > g_retain_cap) b = g_retain_cap;
+      return b + clamp0(__atomic_load_n(&g_hold, __ATOMIC_RELAXED));
     }
     default: return SIZE_MAX;
   }

@@ -19,6 +19,14 @@
  *             that pass blocks to each other at about as much: docs/memory.md), so that a steady
  *             heap is not purged and faulted back in; once little is in use, the total is held
  *             to the budget.
+ *             To that budget BALANCED adds a "hold": the memory the program came back for. Every
+ *             byte given back to the OS under the policy is remembered, and a box that commits
+ *             memory again (a fresh mapping, pages it had decommitted) turns as much of it into
+ *             hold: a program cycling through the same memory (threads that come and go, a
+ *             batch freed and made again) earns a hold of about its cycle and stops faulting
+ *             its pages back in, while a one-off burst, never asked for again, is released at
+ *             once. Hold and the remembered bytes halve every HAK_RELEASE_HOLD_HALF_LIFE_MS
+ *             (applied at the next report), and hold is at most 32 x HAKMEM_RETAIN_MB.
  *   SPEED     keeps everything (prewarm); only malloc_trim returns memory.
  * Decisions are taken synchronously by the boxes that own the memory, under their locks, at the
  * free; there is no background thread (one cannot be started safely from inside a free: creating
@@ -42,6 +50,11 @@
  * back in all the time (0.5x of fast's throughput with 4-16 threads: docs/memory.md). */
 #define HAK_RELEASE_BURST_FACTOR 2
 
+/* BALANCED's hold (above) halves in this time without new reasons to keep it. */
+#define HAK_RELEASE_HOLD_HALF_LIFE_MS 1000
+/* ... and is at most this many times HAKMEM_RETAIN_MB. */
+#define HAK_RELEASE_HOLD_FACTOR 32
+
 /* Empty pages and large mappings are "idle": nothing uses them until a new slab or large block.
  * The central box's kinds are "warm": caches a steady heap draws on, and the free blocks of its
  * partially used slabs (fragmentation it reuses). */
@@ -64,7 +77,19 @@ HAK_HIDDEN size_t hak_release_retained(void); /* all kinds */
 HAK_HIDDEN size_t hak_release_retained_of(hak_retained_kind_t kind);
 HAK_HIDDEN size_t hak_release_in_use(void);
 
-/* The budget for the memory in use now: 0 (LEAN), SIZE_MAX (SPEED), or BALANCED's. */
+/* Bytes a box gave back to the OS (decommitted or unmapped) to keep within the policy, and bytes
+ * it is about to use that are not resident (a fresh mapping or pages it had given back): BALANCED's
+ * hold. The _at forms take the time in milliseconds (tests); the others read the clock. */
+HAK_HIDDEN void hak_release_returned(size_t bytes);
+HAK_HIDDEN void hak_release_committed(size_t bytes);
+HAK_HIDDEN void hak_release_returned_at(size_t bytes, uint64_t now_ms);
+HAK_HIDDEN void hak_release_committed_at(size_t bytes, uint64_t now_ms);
+/* The hold now (decayed to now_ms), 0 outside BALANCED. */
+HAK_HIDDEN size_t hak_release_hold_at(uint64_t now_ms);
+/* Forgets the hold and the bytes given back (malloc_trim: the program asked for everything back). */
+HAK_HIDDEN void hak_release_forget(void);
+
+/* The budget for the memory in use now: 0 (LEAN), SIZE_MAX (SPEED), or BALANCED's (hold included). */
 HAK_HIDDEN size_t hak_release_budget(void);
 /* Whether `more` bytes may become idle retained memory: idle + more <= budget. */
 HAK_HIDDEN int hak_release_keep(size_t more);

@@ -73,6 +73,7 @@ static void ss_unmap(hak_superslab_t* ss) {
   while (*link != ss) link = &(*link)->next;
   *link = ss->next;
   retained_add(-(int64_t)pages_bytes(ss->committed));
+  hak_release_returned(pages_bytes(ss->committed));
   g_superslabs--;
   g_empty_superslabs--;
   hak_registry_set((uintptr_t)ss, HAK_SS_SIZE, HAK_REGION_NONE, HAK_REGION_NONE);
@@ -100,6 +101,7 @@ static void decommit_free_pages(hak_superslab_t* ss) {
     m &= ~run_mask(i, len);
   }
   retained_add(-(int64_t)pages_bytes(ss->committed));
+  hak_release_returned(pages_bytes(ss->committed));
   ss->committed = 0;
 }
 
@@ -129,10 +131,12 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   if (ss->free_pages == USABLE_PAGES) g_empty_superslabs--;
   ss->free_pages &= ~mask;
   retained_add(-(int64_t)pages_bytes(ss->committed & mask));
+  size_t faulting = pages_bytes(mask & ~ss->committed); /* fresh or decommitted: faulted in as carved */
   ss->committed &= ~mask;
   g_slabs++;
   g_class_slabs[cls]++;
   pthread_mutex_unlock(&g_lock);
+  hak_release_committed(faulting);
 
   hak_slab_t* slab = &ss->pages[first];
   slab->npages = (uint8_t)n;
@@ -182,6 +186,7 @@ void hak_ss_slab_free(hak_slab_t* slab) {
     retained_add((int64_t)bytes);
   } else {
     hak_os_decommit(slab->start, bytes);
+    hak_release_returned(bytes);
     /* The budget shrinks with the memory in use: pages kept earlier may now be beyond it. */
     for (hak_superslab_t* o = g_list; o && g_retained && hak_release_eager(); o = o->next)
       if (o->committed) decommit_free_pages(o);

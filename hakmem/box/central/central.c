@@ -230,6 +230,18 @@ static unsigned slab_take(central_class_t* c, hak_slab_t* s, unsigned cls, void*
   unsigned h = head_of(s);
   unsigned got = 0;
   for (;;) {
+    if (!HAK_CFG_CHECK_FREE && !ss->npurged[h]) {
+      /* No link to check, no page to bring back: a plain walk, one update for the run. */
+      void* p = s->free_list;
+      unsigned k = 0;
+      for (; got + k < n && p; k++) {
+        out[got + k] = p;
+        p = *(void**)p;
+      }
+      s->free_list = p;
+      got += k;
+      dirty_add(c, ss, h, -(int)k); /* clamped at the slab's dirty count */
+    }
     while (got < n && s->free_list) {
       void* p = s->free_list;
       void* next = *(void**)p;
@@ -360,16 +372,21 @@ static void purge(central_class_t* c, hak_slab_t* s, unsigned cls) {
   c->due += due_of(s) - before;
 }
 
-/* Returns one block to its slab s (class lock held); returns 1 when the slab became empty and went
- * to the spare or back to the superslab box. */
-static int slab_put(central_class_t* c, hak_slab_t* s, void* p) {
+/* Returns n blocks to their slab s (class lock held): one list splice and one account for the
+ * run, since a thread cache flushes blocks of a few slabs in runs. Returns 1 when the slab became
+ * empty and went to the spare or back to the superslab box. */
+static int slab_put(central_class_t* c, hak_slab_t* s, void* const* blocks, unsigned n) {
   hak_superslab_t* ss = hak_ss_of(s);
   unsigned h = head_of(s);
   int64_t before = due_of(s);
-  *(void**)p = s->free_list;
-  s->free_list = p;
-  s->used--;
-  dirty_add(c, ss, h, 1);
+  void* head = s->free_list;
+  for (unsigned i = 0; i < n; i++) {
+    *(void**)blocks[i] = head;
+    head = blocks[i];
+  }
+  s->free_list = head;
+  s->used = (uint16_t)(s->used - n);
+  dirty_add(c, ss, h, (int)n);
   if (s->used == 0) {
     /* Empty: forget the carving so the pages are not touched again, keep one spare per class. */
     if (s->listed) list_remove(c, s);
@@ -454,7 +471,7 @@ static void purge_class(central_class_t* c, unsigned cls) {
 static void drain_transfer(central_class_t* c) {
   while (c->ntransfer) {
     void* p = c->transfer[--c->ntransfer];
-    slab_put(c, slab_of(p), p);
+    slab_put(c, slab_of(p), &p, 1);
   }
 }
 
@@ -505,11 +522,14 @@ void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
   if (eager) {
     drop_caches(c);
   }
-  for (unsigned i = k; i < n; i++) {
+  for (unsigned i = k, run; i < n; i += run) {
     hak_slab_t* s = slab_of(blocks[i]);
+    /* A run of blocks of one slab, as many as it has out (more would be a double free: each
+     * then empties the slab once, as block by block). */
+    for (run = 1; i + run < n && run < s->used && slab_of(blocks[i + run]) == s;) run++;
     unsigned t = 0;
     while (t < ntouched && touched[t] != s) t++;
-    if (slab_put(c, s, blocks[i])) {
+    if (slab_put(c, s, blocks + i, run)) {
       /* Gone (spare or superslab, maybe another class's by now): forget it. */
       if (t < ntouched) touched[t] = touched[--ntouched];
       continue;

@@ -80,6 +80,7 @@ struct Run {
   bool ok = false;
   double mops = 0, seconds = 0;
   long maxrss_kib = 0;
+  long minflt = 0;     // minor page faults of the child (ru_minflt): memory given back and touched again
   std::string params;  // the RESULT line's parameters (workload=... ops=... ...)
   std::string why;     // for a failed run: exit status, signal or missing RESULT, plus output tails
 };
@@ -88,6 +89,7 @@ struct Stats {
   int n = 0;
   double median = 0, mean = 0, min = 0, max = 0, cv_pct = 0;
   long peak_rss_kib = 0;
+  long minflt = 0;  // median over the runs
 };
 
 [[noreturn]] void Die(const std::string& msg) {
@@ -315,6 +317,7 @@ Run RunOnce(const Variant& v, const std::vector<std::string>& args, double timeo
     sigtimedwait(&chld, nullptr, &ts);
   }
   r.maxrss_kib = ru.ru_maxrss;
+  r.minflt = ru.ru_minflt;
 
   std::string out = ReadAll(out_fd), err = ReadAll(err_fd);
   if (timed_out) {
@@ -362,12 +365,15 @@ Run RunOnce(const Variant& v, const std::vector<std::string>& args, double timeo
 Stats Summarize(const std::vector<Run>& runs) {
   Stats s;
   std::vector<double> x;
+  std::vector<long> faults;
   for (const Run& r : runs) {
     s.peak_rss_kib = std::max(s.peak_rss_kib, r.maxrss_kib);
-    if (r.ok) x.push_back(r.mops);
+    if (r.ok) x.push_back(r.mops), faults.push_back(r.minflt);
   }
   s.n = static_cast<int>(x.size());
   if (x.empty()) return s;
+  std::sort(faults.begin(), faults.end());
+  s.minflt = faults[faults.size() / 2];
   std::sort(x.begin(), x.end());
   size_t n = x.size();
   s.median = n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
@@ -508,7 +514,7 @@ int main(int argc, char** argv) {
   std::vector<std::vector<Run>> runs(vars.size());
   std::vector<std::string> failure(vars.size());  // the first failure of each variant
   FILE* raw = o.raw_csv.empty() ? nullptr : OpenOutput(UserPath(o.raw_csv));
-  if (raw) fprintf(raw, "suite,mode,variant,round,ok,seconds,mops,maxrss_kib\n");
+  if (raw) fprintf(raw, "suite,mode,variant,round,ok,seconds,mops,maxrss_kib,minor_faults\n");
   for (int round = -o.warmup; round < o.runs; round++) {
     std::string line;
     for (size_t i = 0; i < vars.size(); i++) {
@@ -522,9 +528,9 @@ int main(int argc, char** argv) {
       }
       if (round < 0) continue;  // warm-up
       if (raw)
-        fprintf(raw, "%s,%s,%s,%d,%d,%.6f,%.3f,%ld\n", kBenchSuite, mode,
+        fprintf(raw, "%s,%s,%s,%d,%d,%.6f,%.3f,%ld,%ld\n", kBenchSuite, mode,
                 CsvField(vars[i].name).c_str(), round + 1, r.ok ? 1 : 0, r.seconds, r.mops,
-                r.maxrss_kib);
+                r.maxrss_kib, r.minflt);
       runs[i].push_back(std::move(r));
     }
     if (round < 0) fprintf(stderr, "  warm-up:%s\n", line.c_str());
@@ -547,22 +553,24 @@ int main(int argc, char** argv) {
   std::string ratio_head = "vs_" + o.baseline;
   printf("# bench %s (%s) | %s | %d interleaved runs | %s\n", kBenchSuite, mode, params.c_str(),
          o.runs, date);
-  printf("%-18s %5s %10s %10s %10s %10s %7s %12s %12s\n", "variant", "runs", "median", "mean",
-         "min", "max", "CV%", ratio_head.c_str(), "peakRSS_MiB");
+  printf("%-18s %5s %10s %10s %10s %10s %7s %12s %12s %10s\n", "variant", "runs", "median", "mean",
+         "min", "max", "CV%", ratio_head.c_str(), "peakRSS_MiB", "minflt");
   for (size_t i = 0; i < vars.size(); i++) {
     const Stats& s = stats[i];
     std::string ratio = base && s.n ? Format("%.3f", s.median / base->median) : "-";
     if (s.n == 0) {
-      printf("%-18s %5d %10s %10s %10s %10s %7s %12s %12s\n", vars[i].name.c_str(), 0, "FAILED",
-             "-", "-", "-", "-", "-", "-");
+      printf("%-18s %5d %10s %10s %10s %10s %7s %12s %12s %10s\n", vars[i].name.c_str(), 0, "FAILED",
+             "-", "-", "-", "-", "-", "-", "-");
       continue;
     }
-    printf("%-18s %5d %10s %10s %10s %10s %7.2f %12s %12.1f%s\n", vars[i].name.c_str(), s.n,
+    printf("%-18s %5d %10s %10s %10s %10s %7.2f %12s %12.1f %10ld%s\n", vars[i].name.c_str(), s.n,
            Mops(s.median).c_str(), Mops(s.mean).c_str(), Mops(s.min).c_str(), Mops(s.max).c_str(), s.cv_pct,
-           ratio.c_str(), s.peak_rss_kib / 1024.0, failure[i].empty() ? "" : "  (failed later)");
+           ratio.c_str(), s.peak_rss_kib / 1024.0, s.minflt, failure[i].empty() ? "" : "  (failed later)");
   }
   printf("# Mops/s (million malloc+free per second) over the runs; CV%% = stddev / mean;\n"
-         "# %s = median / %s's median; peakRSS_MiB = max over runs of the child's ru_maxrss\n",
+         "# %s = median / %s's median; peakRSS_MiB = max over runs of the child's ru_maxrss;\n"
+         "# minflt = median of the child's minor page faults (pages touched for the first time, or\n"
+         "# again after the allocator gave them back)\n",
          ratio_head.c_str(), o.baseline.c_str());
   fflush(stdout);  // the table before any failure report on stderr
 
@@ -570,14 +578,14 @@ int main(int argc, char** argv) {
     FILE* f = OpenOutput(UserPath(o.csv));
     fprintf(f,
             "suite,mode,variant,runs,median_mops,mean_mops,min_mops,max_mops,cv_pct,"
-            "ratio_vs_baseline,baseline,peak_rss_mib,status,params,date\n");
+            "ratio_vs_baseline,baseline,peak_rss_mib,status,params,date,minor_faults\n");
     for (size_t i = 0; i < vars.size(); i++) {
       const Stats& s = stats[i];
       std::string ratio = base && s.n ? Format("%.4f", s.median / base->median) : "";
-      fprintf(f, "%s,%s,%s,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%s,%.2f,%s,%s,%s\n", kBenchSuite, mode,
+      fprintf(f, "%s,%s,%s,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%s,%.2f,%s,%s,%s,%ld\n", kBenchSuite, mode,
               CsvField(vars[i].name).c_str(), s.n, s.median, s.mean, s.min, s.max, s.cv_pct,
               ratio.c_str(), CsvField(o.baseline).c_str(), s.peak_rss_kib / 1024.0,
-              failure[i].empty() ? "ok" : "failed", CsvField(params).c_str(), date);
+              failure[i].empty() ? "ok" : "failed", CsvField(params).c_str(), date, s.minflt);
     }
     fclose(f);
   }

@@ -328,7 +328,7 @@ size_t cache_reach(int threads) {
   size_t per_thread = 0;
   for (unsigned c = 0; c < HAK_NCLASSES; c++) {
     size_t pages = (hak_class_info[c].block_size + 4095) / 4096 + 1;
-    per_thread += (size_t)hak_class_info[c].cache_cap * pages * 4096;
+    per_thread += (size_t)hak_class_info[c].cache_max * pages * 4096;
   }
   return per_thread * (size_t)threads;
 }

@@ -18,7 +18,7 @@
 /* The class of a thread's cache storage, as front.c computes it. */
 static unsigned storage_class(void) {
   unsigned slots = 0;
-  for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) slots += hak_class_info[cls].cache_cap;
+  for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) slots += hak_class_info[cls].cache_max;
   return hak_class_of(slots * sizeof(void*));
 }
 

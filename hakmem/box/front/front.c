@@ -29,7 +29,7 @@ HAK_INLINE int safe_alloc(void* p, size_t cls);
 
 static void key_init(void) {
   pthread_key_create(&g_exit_key, thread_exit);
-  for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) g_storage_slots += hak_class_info[cls].cache_cap;
+  for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) g_storage_slots += hak_class_info[cls].cache_max;
   g_storage_class = hak_class_of(g_storage_slots * sizeof(void*));
 }
 
@@ -48,8 +48,9 @@ static HAK_NOINLINE int thread_start(void) {
   void** at = storage;
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
     hak_tc.base[cls] = hak_tc.top[cls] = at;
-    at += hak_class_info[cls].cache_cap;
-    hak_tc.end[cls] = at;
+    hak_tc.cap[cls] = hak_class_info[cls].cache_cap;
+    hak_tc.end[cls] = at + hak_tc.cap[cls];
+    at += hak_class_info[cls].cache_max;
   }
   hak_tc.state = HAK_THREAD_ACTIVE;
   /* Non-NULL value: the destructor runs at thread exit. May allocate: the cache is ready. */
@@ -58,7 +59,7 @@ static HAK_NOINLINE int thread_start(void) {
 }
 
 /* One past the last slot of the bin of cls, where its remote batch starts. */
-static void** bin_limit(unsigned cls) { return hak_tc.base[cls] + hak_class_info[cls].cache_cap; }
+static void** bin_limit(unsigned cls) { return hak_tc.base[cls] + hak_tc.cap[cls]; }
 
 static void flush_remote(unsigned cls) {
   void** end = hak_tc.end[cls];
@@ -87,6 +88,7 @@ static void thread_exit(void* unused) {
   memset(hak_tc.top, 0, sizeof hak_tc.top);
   memset(hak_tc.base, 0, sizeof hak_tc.base);
   memset(hak_tc.end, 0, sizeof hak_tc.end);
+  memset(hak_tc.cap, 0, sizeof hak_tc.cap);
   hak_tc.storage = NULL;
   hak_tc.state = HAK_THREAD_EXITED;
   hak_central_thread_exit();
@@ -166,16 +168,22 @@ void hak_front_free_slow(void* p, unsigned cls) {
     return;
   }
   void** base = hak_tc.base[cls];
-  unsigned batch = hak_class_info[cls].batch;
+  unsigned batch = hak_class_info[cls].batch, cap = hak_tc.cap[cls];
   if (hak_tc.top[cls] == hak_tc.end[cls]) {
-    /* Full: the remote batch goes to the central box when it fills half the bin or more, else
-     * the stack's oldest half. */
-    if (bin_limit(cls) - hak_tc.end[cls] >= batch) {
+    /* Full: a bin of the thread's own blocks only grows (front.h); else the remote batch goes to
+     * the central box when it fills half the bin or more, else the stack's oldest half. */
+    if (hak_tc.end[cls] == bin_limit(cls) && cap < hak_class_info[cls].cache_max) {
+      cap = 2 * cap < hak_class_info[cls].cache_max ? 2 * cap : hak_class_info[cls].cache_max;
+      hak_tc.cap[cls] = (uint16_t)cap;
+      hak_tc.end[cls] = bin_limit(cls);
+    } else if (bin_limit(cls) - hak_tc.end[cls] >= batch) {
       flush_remote(cls);
     } else {
-      unsigned keep = (unsigned)(hak_tc.top[cls] - base) - batch;
-      central_flush(cls, base, batch);
-      memmove(base, base + batch, keep * sizeof(void*));
+      unsigned half = (unsigned)(hak_tc.top[cls] - base) / 2; /* a grown bin flushes more at once */
+      if (half < batch) half = batch;
+      unsigned keep = (unsigned)(hak_tc.top[cls] - base) - half;
+      central_flush(cls, base, half);
+      memmove(base, base + half, keep * sizeof(void*));
       hak_tc.top[cls] = base + keep;
       if (HAK_CFG_STATS) hak_tc.stats[0].flushes[cls]++;
     }

@@ -38,15 +38,19 @@
 
 enum { HAK_THREAD_NEW = 0, HAK_THREAD_ACTIVE = 1, HAK_THREAD_EXITED = 2 };
 
-/* The bin of class c has cache_cap slots from base[c]: the stack [base[c], end[c]) with its next
- * free slot at top[c], and the remote batch [end[c], base[c] + cache_cap), filled downwards (end[c]
+/* The bin of class c has cap[c] slots from base[c]: the stack [base[c], end[c]) with its next
+ * free slot at top[c], and the remote batch [end[c], base[c] + cap[c]), filled downwards (end[c]
  * moves) until it meets the stack. Three arrays rather than an array of bins: the fast paths
  * address %fs:top(,cls,8) directly, with no shift to scale the class and no bin address to rebuild
- * for the store. */
+ * for the store. cap[c] starts at the class's cache_cap and doubles, up to its cache_max (the
+ * storage has that many slots), when the thread's own frees overflow the bin while it holds no
+ * remote batch: a program freeing a batch of blocks at once keeps them for its next batch instead
+ * of passing each through the central box. Remote frees never grow a bin. */
 typedef struct hak_tcache {
   void** top[HAK_NCLASSES + 1];
   void** base[HAK_NCLASSES + 1];
   void** end[HAK_NCLASSES + 1];
+  uint16_t cap[HAK_NCLASSES + 1];
   int state;
   void** storage;
   hak_thread_stats_t stats[HAK_CFG_STATS ? 1 : 0];

@@ -16,7 +16,8 @@
 #endif
 
 const hak_class_info_t hak_class_info[HAK_NCLASSES] = {
-#define HAK_CLASS(i, bs, pages, blocks, cap) {bs, pages, blocks, cap, HAK_BATCH(cap), HAK_SHIFT(bs), HAK_INV(bs), HAK_DIV_MUL(bs), HAK_SLAB_ID(bs)},
+#define HAK_CLASS(i, bs, pages, blocks, cap, cap_max) \
+  {bs, pages, blocks, cap, cap_max, HAK_BATCH(cap), HAK_SHIFT(bs), HAK_INV(bs), HAK_DIV_MUL(bs), HAK_SLAB_ID(bs)},
 #include "hakmem/box/size_class/size_class_table.inc"
 #undef HAK_CLASS
 };
@@ -24,7 +25,7 @@ const hak_class_info_t hak_class_info[HAK_NCLASSES] = {
 /* hak_class_table[n] = class of size n, for n in 0..HAK_TABLE_MAX. */
 const uint8_t hak_class_table[HAK_TABLE_MAX + 1] = {
 #define HAK_SIZE_TABLE(...) __VA_ARGS__,
-#define HAK_CLASS(i, bs, pages, blocks, cap)
+#define HAK_CLASS(i, bs, pages, blocks, cap, cap_max)
 #include "hakmem/box/size_class/size_class_table.inc"
 #undef HAK_CLASS
 #undef HAK_SIZE_TABLE

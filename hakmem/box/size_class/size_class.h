@@ -13,7 +13,7 @@
 #include "hakmem/config/profile.h"
 
 enum {
-#define HAK_CLASS(i, bs, pages, blocks, cap) HAK_CLASS_COUNT_##i,
+#define HAK_CLASS(i, bs, pages, blocks, cap, cap_max) HAK_CLASS_COUNT_##i,
 #include "hakmem/box/size_class/size_class_table.inc"
 #undef HAK_CLASS
   HAK_NCLASSES
@@ -23,7 +23,7 @@ enum {
  * table grows), so a page of theirs is its slab's head. */
 enum {
   HAK_NCLASSES_ONE_PAGE = 0
-#define HAK_CLASS(i, bs, pages, blocks, cap) +((pages) == 1)
+#define HAK_CLASS(i, bs, pages, blocks, cap, cap_max) +((pages) == 1)
 #include "hakmem/box/size_class/size_class_table.inc"
 #undef HAK_CLASS
 };
@@ -41,6 +41,7 @@ typedef struct hak_class_info {
   uint16_t slab_pages;  /* 64 KiB pages per slab */
   uint16_t blocks;      /* blocks per slab */
   uint16_t cache_cap;   /* thread cache slots: <= 128, <= max(32 KiB, 32 blocks), <= 256 KiB */
+  uint16_t cache_max;   /* what a bin may grow to: <= max(32 KiB, 32 blocks), <= 256 KiB */
   uint16_t batch;       /* blocks moved per refill / flush */
   uint8_t div_shift;    /* block_size = odd * 2^div_shift */
   uint64_t inv_size;    /* ceil(2^42 / block_size): offset -> block index without a division */

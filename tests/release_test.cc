@@ -183,11 +183,15 @@ TEST(Release, BalancedHoldsWhatTheProgramCameBackFor) {
   set_counters(0, 11 * MiB + 1, 0, 0);
   EXPECT_TRUE(hak_release_eager());
   set_counters(0, 0, 0, 0);
-  EXPECT_EQ(hak_release_hold_at(t0 + half - 1), 10 * MiB) << "within the half-life";
-  EXPECT_EQ(hak_release_hold_at(t0 + half), 5 * MiB) << "one half-life";
-  EXPECT_EQ(hak_release_hold_at(t0 + 3 * half), 5 * MiB / 4) << "two more";
+  // The half-life counts from the last time memory came back (t0 + 20).
+  EXPECT_EQ(hak_release_hold_at(t0 + 20 + half - 1), 10 * MiB) << "within the half-life";
+  EXPECT_EQ(hak_release_hold_at(t0 + 20 + half), 5 * MiB) << "one half-life";
+  EXPECT_EQ(hak_release_hold_at(t0 + 20 + 3 * half), 5 * MiB / 4) << "two more";
+  hak_release_returned_at(1 * MiB, t0 + 20 + 3 * half);
+  hak_release_committed_at(1 * MiB, t0 + 20 + 4 * half - 1);
+  EXPECT_EQ(hak_release_hold_at(t0 + 20 + 4 * half + 10), 9 * MiB / 4) << "memory came back: the clock restarted";
   hak_release_forget();
-  EXPECT_EQ(hak_release_hold_at(t0 + 3 * half), 0u) << "malloc_trim forgets";
+  EXPECT_EQ(hak_release_hold_at(t0 + 20 + 5 * half), 0u) << "malloc_trim forgets";
   EXPECT_EQ(hak_release_budget(), 1 * MiB);
 
   hak_release_configure(HAK_RELEASE_BALANCED, 1 * MiB);

@@ -44,7 +44,7 @@ size_t hak_release_in_use(void) { return clamp0(__atomic_load_n(&g_in_use, __ATO
  * lose an update: a heuristic, not an account. */
 static int64_t g_hold;     /* bytes BALANCED keeps beyond its budget */
 static int64_t g_returned; /* bytes given back and not yet asked for again */
-static uint64_t g_decayed_ms; /* when the two were last halved */
+static uint64_t g_decayed_ms; /* when the two were last halved, or memory last came back */
 
 static uint64_t now_ms(void) {
   struct timespec ts;
@@ -83,6 +83,8 @@ void hak_release_committed_at(size_t bytes, uint64_t now) {
   if (back <= 0) return;
   int64_t regret = (int64_t)bytes < back ? (int64_t)bytes : back;
   __atomic_fetch_sub(&g_returned, regret, __ATOMIC_RELAXED);
+  /* The program is still coming back for memory: the hold's half-life starts again. */
+  __atomic_store_n(&g_decayed_ms, now, __ATOMIC_RELAXED);
   int64_t hold = __atomic_add_fetch(&g_hold, regret, __ATOMIC_RELAXED);
   if (hold > (int64_t)hold_max()) __atomic_store_n(&g_hold, (int64_t)hold_max(), __ATOMIC_RELAXED);
 }

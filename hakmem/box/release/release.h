@@ -25,8 +25,9 @@
  *             hold: a program cycling through the same memory (threads that come and go, a
  *             batch freed and made again) earns a hold of about its cycle and stops faulting
  *             its pages back in, while a one-off burst, never asked for again, is released at
- *             once. Hold and the remembered bytes halve every HAK_RELEASE_HOLD_HALF_LIFE_MS
- *             (applied at the next report), and hold is at most 32 x HAKMEM_RETAIN_MB.
+ *             once. Hold and the remembered bytes halve every HAK_RELEASE_HOLD_HALF_LIFE_MS in
+ *             which no memory came back (applied at the next report), and hold is at most
+ *             32 x HAKMEM_RETAIN_MB.
  *   SPEED     keeps everything (prewarm); only malloc_trim returns memory.
  * Decisions are taken synchronously by the boxes that own the memory, under their locks, at the
  * free; there is no background thread (one cannot be started safely from inside a free: creating
@@ -50,7 +51,7 @@
  * back in all the time (0.5x of fast's throughput with 4-16 threads: docs/memory.md). */
 #define HAK_RELEASE_BURST_FACTOR 2
 
-/* BALANCED's hold (above) halves in this time without new reasons to keep it. */
+/* BALANCED's hold (above) halves in this time without memory coming back. */
 #define HAK_RELEASE_HOLD_HALF_LIFE_MS 1000
 /* ... and is at most this many times HAKMEM_RETAIN_MB. */
 #define HAK_RELEASE_HOLD_FACTOR 32

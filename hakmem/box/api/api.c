@@ -11,7 +11,6 @@
 #include "hakmem/box/env/env.h"
 #include "hakmem/box/front/front.h"
 #include "hakmem/box/large/large.h"
-#include "hakmem/box/release/release.h"
 #include "hakmem/box/route/route.h"
 #include "hakmem/box/stats/stats.h"
 #include "hakmem/box/superslab/superslab.h"
@@ -32,7 +31,7 @@ void* hak_calloc(size_t count, size_t size) {
   }
   if (total > HAK_SMALL_MAX - HAK_CANARY_BYTES) {
     hak_thread_process_init();
-    void* p = hak_large_alloc(total, 16, 1);
+    void* p = hak_front_large_alloc(total, 16, 1);
     if (!p) errno = ENOMEM;
     return p;
   }
@@ -99,7 +98,7 @@ static void* alloc_aligned(size_t align, size_t size) {
   int cls = hak_class_of_aligned(size + HAK_CANARY_BYTES, align);
   if (cls >= 0) return hak_front_alloc_class((unsigned)cls);
   hak_thread_process_init();
-  void* p = hak_large_alloc(size, align, 0);
+  void* p = hak_front_large_alloc(size, align, 0);
   if (!p) errno = ENOMEM;
   return p;
 }
@@ -180,11 +179,7 @@ void hak_free_aligned_sized(void* ptr, size_t alignment, size_t size) {
 
 int hak_trim(size_t pad) {
   (void)pad;
-  hak_front_flush_thread();
-  hak_central_drain();
-  hak_ss_trim();
-  hak_large_trim();
-  hak_release_forget();
+  hak_front_trim();
   return 1;
 }
 

@@ -9,6 +9,7 @@
 
 #include "hakmem/box/central/central.h"
 #include "hakmem/box/large/large.h"
+#include "hakmem/box/release/release.h"
 #include "hakmem/box/report/report.h"
 #include "hakmem/box/route/route.h"
 #include "hakmem/box/stats/stats.h"
@@ -42,7 +43,10 @@ static HAK_NOINLINE int thread_start(void) {
   pthread_once(&g_key_once, key_init);
   hak_central_thread_start(); /* first: the storage comes from a slab of this thread's own */
   void* storage;
-  if (!hak_central_refill(g_storage_class, &storage, 1)) return 0;
+  if (!hak_central_refill(g_storage_class, &storage, 1)) {
+    hak_front_trim();
+    if (!hak_central_refill(g_storage_class, &storage, 1)) return 0;
+  }
   if (HAK_CFG_CHECK_FREE) safe_storage(storage, 1);
   hak_tc.storage = storage;
   void** at = storage;
@@ -100,6 +104,31 @@ void hak_front_flush_thread(void) {
   if (hak_tc.state == HAK_THREAD_ACTIVE) flush_bins();
 }
 
+void hak_front_trim(void) {
+  hak_front_flush_thread();
+  hak_central_drain();
+  hak_ss_trim();
+  hak_large_trim();
+  hak_release_forget();
+}
+
+/* Blocks from the central box; when it finds no memory (the OS refused a new SuperSlab), what
+ * hakmem keeps goes back first (other classes' empty slabs, cached large mappings) and it tries
+ * once more: a program that freed its memory can allocate again without malloc_trim. */
+static unsigned refill_or_trim(unsigned cls, void** out, unsigned n) {
+  unsigned got = central_refill(cls, out, n);
+  if (got) return got;
+  hak_front_trim();
+  return central_refill(cls, out, n);
+}
+
+void* hak_front_large_alloc(size_t size, size_t align, int zero) {
+  void* p = hak_large_alloc(size, align, zero);
+  if (p || size > ((size_t)1 << HAK_ADDR_BITS)) return p; /* beyond the address space: no retry */
+  hak_front_trim();
+  return hak_large_alloc(size, align, zero);
+}
+
 static void* alloc_refill(unsigned cls);
 
 static int safe_alloc_slow(void* p, unsigned cls);
@@ -134,12 +163,12 @@ static HAK_NOINLINE void* alloc_refill(unsigned cls) {
   if (HAK_UNLIKELY(!thread_start())) {
     /* An exited thread (or no memory for its cache) works with the central box directly. */
     void* p;
-    if (!central_refill(cls, &p, 1)) goto oom;
+    if (!refill_or_trim(cls, &p, 1)) goto oom;
     return handed_out(p, cls);
   }
   unsigned batch = hak_class_info[cls].batch;
   if ((unsigned)(hak_tc.end[cls] - hak_tc.base[cls]) < batch) flush_remote(cls); /* room for a batch */
-  unsigned n = central_refill(cls, hak_tc.base[cls], batch);
+  unsigned n = refill_or_trim(cls, hak_tc.base[cls], batch);
   if (!n) goto oom;
   hak_tc.top[cls] = hak_tc.base[cls] + n;
   if (HAK_CFG_STATS) hak_tc.stats[0].refills[cls]++;
@@ -152,7 +181,7 @@ oom:
 void* hak_front_malloc_slow(size_t size) {
   if (HAK_LIKELY(size <= HAK_SMALL_MAX - HAK_CANARY_BYTES)) return hak_front_alloc_class(hak_class_of(size + HAK_CANARY_BYTES));
   hak_thread_process_init();
-  void* p = hak_large_alloc(size, 16, 0);
+  void* p = hak_front_large_alloc(size, 16, 0);
   if (!p) errno = ENOMEM;
   return p;
 }

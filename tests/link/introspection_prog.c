@@ -80,7 +80,10 @@ int main(void) {
   check(m.uordblks >= (size_t)N * 1000 + big_size, "in use covers what the program holds");
   check(m.arena >= m.uordblks, "mapped covers what is in use");
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations" /* glibc deprecates it; programs still call it */
   struct mallinfo m1 = mallinfo();
+#pragma GCC diagnostic pop
   check(m1.arena == (int)m.arena && m1.uordblks == (int)m.uordblks && m1.hblkhd == (int)m.hblkhd,
         "mallinfo: the same figures as int");
 

@@ -26,7 +26,16 @@
 #include "hakmem/config/knobs.def"
 #undef HAK_KNOB
 
+/* --config=valgrind (a build setting of its own, not a profile column): memcheck hears of every
+ * block (valgrind.h). */
+#ifdef HAK_VALGRIND
+enum { HAK_CFG_VALGRIND = 1 };
+#else
+enum { HAK_CFG_VALGRIND = 0 };
+#endif
+
 /* Dependencies between knobs. */
+_Static_assert(!HAK_CFG_VALGRIND || !HAK_CFG_CHECK_FREE, "the valgrind build is balanced's (safe writes canaries and poison into freed blocks)");
 _Static_assert(HAK_CFG_RELEASE_POLICY >= 0 && HAK_CFG_RELEASE_POLICY <= 2, "release policy range");
 _Static_assert(!HAK_CFG_POISON_FREE || HAK_CFG_CHECK_FREE, "poison checks need validated frees");
 _Static_assert(!HAK_CFG_CANARY || HAK_CFG_CHECK_FREE, "canary checks need validated frees");

@@ -15,6 +15,7 @@
 #include "hakmem/box/stats/stats.h"
 #include "hakmem/box/superslab/superslab.h"
 #include "hakmem/box/thread/thread.h"
+#include "hakmem/config/valgrind.h"
 #include "hakmem/include/hakmem.h"
 
 #define MAX_REQUEST ((size_t)PTRDIFF_MAX)
@@ -68,7 +69,12 @@ void* hak_realloc(void* ptr, size_t size) {
   /* A large block grows by moving its pages (no copy), as a vector doubling its buffer does. */
   if (r.kind == HAK_ROUTE_LARGE && size > usable) {
     void* q = hak_large_grow(r.large, size);
-    if (q) return q;
+    if (q) {
+      HAK_VG_FREE(ptr);
+      HAK_VG_MALLOC(q, hak_large_lookup(q)->size);
+      HAK_VG_DEFINED(q, usable); /* the moved contents */
+      return q;
+    }
   }
   void* q = hak_front_malloc(size);
   if (!q) return NULL;

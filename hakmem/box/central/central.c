@@ -6,6 +6,7 @@
 #include "hakmem/box/os/os.h"
 #include "hakmem/box/release/release.h"
 #include "hakmem/box/report/report.h"
+#include "hakmem/config/valgrind.h"
 
 #define TRANSFER_MAX 256
 #define TOUCHED_MAX 64 /* slabs an eager flush remembers for the purge */
@@ -38,6 +39,16 @@ static void class_lock(central_class_t* c) {
   }
   pthread_mutex_lock(&c->lock);
 }
+
+/* A free block's link (its first word); in the valgrind build the block stays closed to the
+ * program around the access (valgrind.h). */
+static inline void* link_get(void* p) {
+  void* next;
+  HAK_VG_LINK_GET(p, next);
+  return next;
+}
+
+static inline void link_set(void* p, void* next) { HAK_VG_LINK_SET(p, next); }
 
 /* ---- owner ids -------------------------------------------------------------------------------- */
 
@@ -134,7 +145,7 @@ static void unpurge_page(central_class_t* c, hak_slab_t* s, unsigned q) {
   /* Uncarved blocks are on no list: only carved ones come back. */
   for (uint32_t i = (uint32_t)((lo + bs - 1) / bs); i < s->carved && (size_t)i * bs < hi; i++) {
     void* b = s->start + (size_t)i * bs;
-    *(void**)b = s->free_list;
+    link_set(b, s->free_list);
     s->free_list = b;
     ss->offlist[h]--;
     pushed++;
@@ -236,7 +247,7 @@ static unsigned slab_take(central_class_t* c, hak_slab_t* s, unsigned cls, void*
       unsigned k = 0;
       for (; got + k < n && p; k++) {
         out[got + k] = p;
-        p = *(void**)p;
+        p = link_get(p);
       }
       s->free_list = p;
       got += k;
@@ -244,7 +255,7 @@ static unsigned slab_take(central_class_t* c, hak_slab_t* s, unsigned cls, void*
     }
     while (got < n && s->free_list) {
       void* p = s->free_list;
-      void* next = *(void**)p;
+      void* next = link_get(p);
       if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!link_valid(s, next))) {
         hak_report_error(HAK_ERR_FREE_LIST_CORRUPT, p, "malloc", (int)cls, s->block_size);
         next = NULL; /* report mode: drop the rest of the list (leaked, never handed out) */
@@ -310,8 +321,8 @@ static void purge_slab(central_class_t* c, hak_slab_t* s, unsigned cls) {
   memset(bits, 0, ((cap + 63) / 64) * sizeof bits[0]);
   uint32_t listed = 0;
   if (!link_valid(s, s->free_list)) return;
-  for (void* p = s->free_list; p; p = *(void**)p) {
-    if (!link_valid(s, *(void**)p) || ++listed > cap) return;
+  for (void* p = s->free_list; p; p = link_get(p)) {
+    if (!link_valid(s, link_get(p)) || ++listed > cap) return;
     uint32_t i = block_index(s, cls, p);
     bits[i >> 6] |= 1ull << (i & 63);
   }
@@ -340,15 +351,17 @@ static void purge_slab(central_class_t* c, hak_slab_t* s, unsigned cls) {
   if (!newly) return;
   ss->npurged[h] = (uint16_t)(ss->npurged[h] + newly);
   /* Listed blocks that start in a purged page leave the list before their pages go. */
-  void** link = &s->free_list;
-  while (*link) {
-    void* p = *link;
+  void* prev = NULL;
+  for (void* p = s->free_list; p;) {
+    void* next = link_get(p);
     if (page_purged(ss, h, (unsigned)(((uint8_t*)p - s->start) >> HAK_OS_PAGE_SHIFT))) {
-      *link = *(void**)p;
+      if (prev) link_set(prev, next);
+      else s->free_list = next;
       ss->offlist[h]++;
     } else {
-      link = (void**)p;
+      prev = p;
     }
+    p = next;
   }
   /* Decommit the newly purged pages in runs (pages purged before are already decommitted). */
 #define ADDED(q) (added[(q) / HAK_OS_PAGES_PER_PAGE] >> ((q) % HAK_OS_PAGES_PER_PAGE) & 1)
@@ -381,7 +394,7 @@ static int slab_put(central_class_t* c, hak_slab_t* s, void* const* blocks, unsi
   int64_t before = due_of(s);
   void* head = s->free_list;
   for (unsigned i = 0; i < n; i++) {
-    *(void**)blocks[i] = head;
+    link_set(blocks[i], head);
     head = blocks[i];
   }
   s->free_list = head;

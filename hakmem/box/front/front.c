@@ -48,6 +48,7 @@ static HAK_NOINLINE int thread_start(void) {
     if (!hak_central_refill(g_storage_class, &storage, 1)) return 0;
   }
   if (HAK_CFG_CHECK_FREE) safe_storage(storage, 1);
+  HAK_VG_UNDEFINED(storage, g_storage_slots * sizeof(void*)); /* its link may have been closed */
   hak_tc.storage = storage;
   void** at = storage;
   for (unsigned cls = 0; cls < HAK_NCLASSES; cls++) {
@@ -124,9 +125,15 @@ static unsigned refill_or_trim(unsigned cls, void** out, unsigned n) {
 
 void* hak_front_large_alloc(size_t size, size_t align, int zero) {
   void* p = hak_large_alloc(size, align, zero);
-  if (p || size > ((size_t)1 << HAK_ADDR_BITS)) return p; /* beyond the address space: no retry */
-  hak_front_trim();
-  return hak_large_alloc(size, align, zero);
+  if (!p && size <= ((size_t)1 << HAK_ADDR_BITS)) { /* beyond the address space: no retry */
+    hak_front_trim();
+    p = hak_large_alloc(size, align, zero);
+  }
+  if (p && HAK_CFG_VALGRIND) {
+    HAK_VG_MALLOC(p, hak_large_lookup(p)->size);
+    if (zero) HAK_VG_DEFINED(p, size);
+  }
+  return p;
 }
 
 static void* alloc_refill(unsigned cls);
@@ -145,6 +152,7 @@ static HAK_NOINLINE HAK_COLD void* alloc_checked_slow(void* p, unsigned cls) {
 HAK_INLINE void* handed_out(void* p, size_t cls) {
   if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls))) return alloc_checked_slow(p, (unsigned)cls);
   if (HAK_CFG_STATS) hak_stats_count_alloc(&hak_tc.stats[0], p, cls);
+  HAK_VG_MALLOC(p, hak_class_size(cls) - HAK_CANARY_BYTES);
   return p;
 }
 
@@ -193,6 +201,7 @@ void hak_front_free_slow(void* p, unsigned cls) {
     return;
   }
   if (HAK_UNLIKELY(!thread_start())) {
+    HAK_VG_FREE(p);
     central_flush(cls, &p, 1);
     return;
   }
@@ -236,6 +245,7 @@ void hak_front_free_other(void* p, const char* func) {
   if (!p) return;
   hak_route_t r = hak_route(p);
   if (r.kind == HAK_ROUTE_LARGE) {
+    HAK_VG_FREE(p);
     hak_large_free(r.large);
     return;
   }

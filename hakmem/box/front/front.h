@@ -25,6 +25,7 @@
 #include "hakmem/box/stats/stats.h"
 #include "hakmem/box/superslab/superslab.h"
 #include "hakmem/config/profile.h"
+#include "hakmem/config/valgrind.h"
 
 /* The safe profile reserves the last 8 bytes of every small block for a canary, which also holds
  * the block's allocated/freed state while a thread has it (route.h, hak_tail_live). */
@@ -91,6 +92,7 @@ HAK_INLINE void* hak_front_malloc(size_t size) {
     void* p = *--top;
     hak_tc.top[cls] = top;
     if (HAK_CFG_STATS) hak_stats_count_alloc(&hak_tc.stats[0], p, cls);
+    HAK_VG_MALLOC(p, hak_class_size(cls) - HAK_CANARY_BYTES);
     return p;
   }
   return hak_front_malloc_slow(size);
@@ -99,6 +101,7 @@ HAK_INLINE void* hak_front_malloc(size_t size) {
 /* Freed block p of class cls, on the page with free info info: onto the stack when the calling
  * thread owns its slab, else into the remote batch (free's fast path, and safe's after its checks). */
 HAK_INLINE void hak_front_cache_freed(void* p, const hak_free_info_t* info, size_t cls) {
+  HAK_VG_FREE(p);
   if (HAK_UNLIKELY(__atomic_load_n(&info->owner, __ATOMIC_RELAXED) != hak_central_self)) {
     hak_front_free_remote(p, (unsigned)cls);
     return;

@@ -3,13 +3,34 @@
 #ifndef HAKMEM_TESTS_COMMON_TEST_UTIL_H
 #define HAKMEM_TESTS_COMMON_TEST_UTIL_H
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hakmem/include/hakmem.h"
 
 namespace hakt {
+
+// Field `field` of /proc/self/statm (0: address space, 1: resident set) in bytes; open/read/close,
+// no allocation, so it can be sampled without disturbing the allocator. 0 if unreadable.
+inline size_t statm_bytes(int field) {
+  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[128];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char* s = buf;
+  for (int i = 0; i < field && s; i++) {
+    s = strchr(s, ' ');
+    if (s) s++;
+  }
+  return s ? (size_t)strtoull(s, nullptr, 10) * (size_t)sysconf(_SC_PAGESIZE) : 0;
+}
 
 inline bool aligned_to(const void* p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
 

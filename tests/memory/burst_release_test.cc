@@ -1,4 +1,4 @@
-// Burst release (issue 6). Two threads allocate 1 GiB of small and medium blocks (16 B..256 KiB),
+// Burst release. Two threads allocate 1 GiB of small and medium blocks (16 B..256 KiB),
 // write all of it, hand a quarter of their blocks to each other, and free everything in random
 // order. Then the main thread samples the process's RSS (/proc/self/statm, no allocation) without
 // calling the allocator:
@@ -61,18 +61,7 @@ Policy effective_policy() {
   return BALANCED;
 }
 
-// RSS in bytes: open/read/close, no allocation.
-size_t rss_bytes() {
-  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  char buf[128];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  const char* s = strchr(buf, ' ');
-  return s ? (size_t)strtoull(s + 1, nullptr, 10) * (size_t)sysconf(_SC_PAGESIZE) : 0;
-}
+size_t rss_bytes() { return hakt::statm_bytes(1); }
 
 double now_s() {
   struct timespec ts;

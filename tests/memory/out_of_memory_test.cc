@@ -15,22 +15,14 @@
 #include <unistd.h>
 
 #include "gtest/gtest.h"
+#include "tests/common/test_util.h"
 
 namespace {
 
 constexpr size_t MiB = 1024 * 1024;
 
-// The process's address space now, in bytes (/proc/self/statm, no allocation).
-size_t vm_bytes() {
-  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  char buf[128];
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  return (size_t)strtoull(buf, nullptr, 10) * (size_t)sysconf(_SC_PAGESIZE);
-}
+// The process's address space now, in bytes.
+size_t vm_bytes() { return hakt::statm_bytes(0); }
 
 // Child: exit status 0 when every step held, else the number of the step that failed.
 int fill_free_allocate(size_t block, size_t large) {

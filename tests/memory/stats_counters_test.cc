@@ -1,4 +1,4 @@
-// The stats add up (issue 6). A known sequence of mallocs and frees in the main thread and in a
+// The stats add up. A known sequence of mallocs and frees in the main thread and in a
 // second thread, with blocks freed by the thread that did not allocate them:
 //   observe   per class, allocations minus frees equal the blocks the test holds; remote frees are
 //             exactly the cross-thread frees; bytes in use and the slab counts agree;

@@ -114,6 +114,21 @@ TEST(ThreadCache, OwnFreesGrowTheBinToTheBatch) {
   }).join();
 }
 
+// A refill's blocks go out in the order the central box listed them: carved from a new slab, one
+// after another in ascending addresses, so that a program walking what it allocated walks memory
+// forwards.
+TEST(ThreadCache, CarvedBlocksGoOutInAscendingOrder) {
+  std::thread([] {
+    const size_t n = 1500;  // a class no other test here uses: its first refill carves a new slab
+    unsigned cls = class_of_request(n);
+    std::vector<void*> blocks(hak_class_info[cls].batch);
+    for (void*& p : blocks) ASSERT_NE(p = hak_malloc(n), nullptr);
+    for (size_t i = 1; i < blocks.size(); i++)
+      EXPECT_EQ((uintptr_t)blocks[i], (uintptr_t)blocks[i - 1] + hak_class_size(cls)) << i;
+    for (void* p : blocks) hak_free(p);
+  }).join();
+}
+
 TEST(ThreadCache, RemoteBatchKeepsAtMostTheCap) {
   for (size_t n : kRequests) {
     unsigned cls = class_of_request(n);

@@ -101,12 +101,8 @@ static void thread_exit(void* unused) {
   hak_central_flush(g_storage_class, &storage, 1);
 }
 
-void hak_front_flush_thread(void) {
-  if (hak_tc.state == HAK_THREAD_ACTIVE) flush_bins();
-}
-
 void hak_front_trim(void) {
-  hak_front_flush_thread();
+  if (hak_tc.state == HAK_THREAD_ACTIVE) flush_bins();
   hak_central_drain();
   hak_ss_trim();
   hak_large_trim();

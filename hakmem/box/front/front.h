@@ -72,8 +72,6 @@ HAK_HIDDEN void* hak_front_alloc_class(size_t cls);
 /* Safe profile's free of p, in a SuperSlab page with page entry page and free info info: validates
  * it (reported and not cached when bad), checks its canary, poisons it and caches it. */
 HAK_HIDDEN void hak_front_safe_free(void* p, hak_slab_t* page, const hak_free_info_t* info, const char* func);
-/* Returns the calling thread's cached blocks to the central box (stats). */
-HAK_HIDDEN void hak_front_flush_thread(void);
 /* Gives back to the OS everything hakmem keeps without a block of the program in it: the calling
  * thread's cache, the transfer caches and spares, free pages, empty SuperSlabs, cached large
  * mappings (malloc_trim; and once before an allocation fails for want of memory). */

@@ -5,7 +5,7 @@
 // and the program goes on. The input is a program: allocate, free, pick a pointer (a live block,
 // inside one, misaligned, freed, quarantined, on the stack, a global, from the process's own
 // malloc, random, near a block, inside a SuperSlab header) and pass it to an API function; corrupt
-// metadata (a slab's magic, block size or page class; a large block's magic or user pointer; a
+// metadata (a slab's magic, block size or page class; a large block's descriptor; a
 // free block's free-list link; poison of a freed block; the canary after a live block) and use it.
 // The model predicts for each call whether it is valid or an error, and which error where the
 // answer does not depend on allocator internals: the route's verdict (hak_route(p).error) must
@@ -84,9 +84,7 @@ std::map<uintptr_t, Live>::iterator Containing(uintptr_t p) {
 Prediction Predict(uintptr_t p, bool is_free) {
   if (g_live.count(p)) return {kValid, HAK_ERR_COUNT};
   if (kSafe && g_quarantined.count(p)) return {kError, HAK_ERR_DOUBLE_FREE};
-  unsigned region = hak_region_kind(p);
-  if (region == HAK_REGION_NONE) return {kError, HAK_ERR_INVALID_POINTER};
-  if (region == HAK_REGION_SUPERSLAB) {
+  if (hak_region_kind(p) == HAK_REGION_SUPERSLAB) {
     if (hak_free_info_of(p)->cls >= HAK_NCLASSES) return {kError, HAK_ERR_INVALID_POINTER};
     // Outside safe, free does not validate small blocks, and the route knows no block states.
     if (!kSafe && (is_free || Containing(p) == g_live.end())) return {kSkip, HAK_ERR_COUNT};
@@ -94,8 +92,10 @@ Prediction Predict(uintptr_t p, bool is_free) {
     if (p == Storage()) return {kSkip, HAK_ERR_COUNT};  // the thread cache's own block
     return {kSomeError, HAK_ERR_COUNT};
   }
-  // Large regions are validated in every profile; inside a live block is always interior.
+  // Elsewhere large blocks, validated in every profile: inside a live one is always interior; a
+  // page start may be a freed block's (a double free); anything else is not hakmem's.
   if (Containing(p) != g_live.end()) return {kError, HAK_ERR_INTERIOR_POINTER};
+  if (p % 4096) return {kError, HAK_ERR_INVALID_POINTER};
   return {kSomeError, HAK_ERR_COUNT};
 }
 
@@ -324,19 +324,16 @@ void CorruptLarge(FuzzedDataProvider& in, int api) {
     if (b.cls < 0) large.push_back(p);
   if (large.empty()) return;
   uintptr_t p = large[in.ConsumeIntegralInRange<size_t>(0, large.size() - 1)];
-  hak_large_t* h = (hak_large_t*)((p - 1) & ~(uintptr_t)(HAK_SS_SIZE - 1));
-  hak_large_t saved = *h;
-  Prediction pred;
-  if (in.ConsumeBool()) {
+  hak_large_t* h = hak_large_lookup((const void*)p);
+  if (!h) __builtin_trap(); /* a live large block the page map does not find */
+  if (in.ConsumeBool()) { /* its descriptor (outside the program's memory) damaged */
+    uint64_t saved = h->magic;
     h->magic ^= 1ull << in.ConsumeIntegralInRange<int>(0, 63);
-    pred = {kError, HAK_ERR_METADATA_CORRUPT};
-  } else {
-    h->user += in.ConsumeIntegralInRange<int>(1, 4096);
-    pred = {kError, HAK_ERR_INTERIOR_POINTER};
+    CheckPointer(p, api, {kError, HAK_ERR_METADATA_CORRUPT});
+    h->magic = saved;
+  } else { /* a pointer into it */
+    CheckPointer(p + in.ConsumeIntegralInRange<size_t>(1, h->size - 1), api, {kError, HAK_ERR_INTERIOR_POINTER});
   }
-  CheckPointer(p, api, pred);
-  h->magic = saved.magic;
-  h->user = saved.user;
 }
 
 // Allocates blocks of class cls until the error count reaches the expected count; the blocks join

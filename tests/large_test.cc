@@ -1,6 +1,6 @@
-// large box: blocks above 256 KiB in their own 2 MiB-aligned mappings. Alignment, the header found
-// from the user pointer (and from nothing else), the registry, growth by moving pages, the reuse
-// cache (zeroing on reuse when asked) and trim. The release policy is the profile's default here.
+// large box: blocks above 256 KiB as page-granular spans. Whole pages found only from their first
+// byte, freed spans merged and split for later requests without system calls, double frees and
+// interior pointers told apart, realloc in place or by moving pages, the release policy, trim.
 #include <stdint.h>
 #include <string.h>
 
@@ -14,7 +14,6 @@ extern "C" {
 #include "hakmem/box/release/release.h"
 #include "hakmem/box/superslab/superslab.h"
 }
-#include "tests/common/vm_flags.h"
 
 namespace {
 
@@ -26,233 +25,277 @@ hak_large_counters_t counters() {
   return c;
 }
 
-TEST(Large, BlocksAndTheirHeaders) {
+hak_os_counters_t os() {
+  hak_os_counters_t c;
+  hak_os_counters_get(&c);
+  return c;
+}
+
+// Bytes mapped for blocks: everything hakmem mapped but the SuperSlabs and the metadata.
+uint64_t block_bytes_mapped() {
+  hak_ss_counters_t ss;
+  hak_ss_counters_get(&ss);
+  return os().bytes_mapped - ss.superslabs * HAK_SS_SIZE - counters().meta_bytes;
+}
+
+// Runs with a release policy, then restores the profile's and leaves no free span behind.
+struct Policy {
+  explicit Policy(hak_release_policy_t p) {
+    hak_large_trim();
+    hak_release_configure(p, 8 * MiB);
+  }
+  ~Policy() {
+    hak_large_trim();
+    hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
+  }
+};
+
+uint8_t* alloc(size_t size, size_t align = 16, int zero = 0) { return (uint8_t*)hak_large_alloc(size, align, zero); }
+void release(void* p) {
+  hak_large_t* h = hak_large_lookup(p);
+  ASSERT_NE(h, nullptr);
+  ASSERT_EQ(h->magic, HAK_LARGE_LIVE);
+  hak_large_free(h);
+}
+
+TEST(Large, BlocksAreWholePagesFoundOnlyFromTheirStart) {
+  Policy lean(HAK_RELEASE_LEAN);  // every block a fresh mapping
   struct Case {
     size_t size, align;
   };
-  for (Case c : {Case{256 * KiB + 1, 16}, Case{1 * MiB, 16}, Case{2 * MiB - 64, 16}, Case{2 * MiB, 16},
-                 Case{7 * MiB + 5, 16}, Case{100, 4096}, Case{300 * KiB, 1 * MiB}, Case{1 * MiB, 2 * MiB},
-                 Case{3 * MiB, 8 * MiB}}) {
+  for (Case c : {Case{256 * KiB + 1, 16}, Case{1 * MiB, 16}, Case{2 * MiB, 16}, Case{7 * MiB + 5, 16},
+                 Case{100, 4096}, Case{300 * KiB, 1 * MiB}, Case{1 * MiB, 2 * MiB}, Case{3 * MiB, 8 * MiB}}) {
     SCOPED_TRACE(testing::Message() << c.size << " aligned " << c.align);
     hak_large_counters_t before = counters();
-    uint8_t* p = (uint8_t*)hak_large_alloc(c.size, c.align, 0);
+    uint64_t mapped = block_bytes_mapped();
+    uint8_t* p = alloc(c.size, c.align);
     ASSERT_NE(p, nullptr);
     EXPECT_EQ((uintptr_t)p % c.align, 0u);
-    EXPECT_EQ((uintptr_t)p % 16, 0u);
+    EXPECT_EQ((uintptr_t)p % HAK_OS_PAGE, 0u);
     hak_large_t* h = hak_large_lookup(p);
     ASSERT_NE(h, nullptr);
-    EXPECT_EQ((uintptr_t)h % HAK_SS_SIZE, 0u);
     EXPECT_EQ(h->magic, HAK_LARGE_LIVE);
     EXPECT_EQ(h->user, p);
-    EXPECT_GE(h->size, c.size);
-    EXPECT_EQ(h->map_size % HAK_SS_SIZE, 0u);
-    EXPECT_EQ((uint8_t*)h + h->map_size, p + h->size) << "the usable size reaches the end of the mapping";
-    // Registry: the header's chunk, then tail chunks to the end of the mapping.
-    EXPECT_EQ(hak_region_kind((uintptr_t)h), (unsigned)HAK_REGION_LARGE);
-    for (size_t off = HAK_SS_SIZE; off < h->map_size; off += HAK_SS_SIZE)
-      EXPECT_EQ(hak_region_kind((uintptr_t)h + off), (unsigned)HAK_REGION_LARGE_TAIL);
-    // Only the user pointer finds the header.
-    for (size_t off : {(size_t)1, (size_t)16, (size_t)4096, c.size - 1})
+    const size_t pages = (c.size + HAK_OS_PAGE - 1) / HAK_OS_PAGE * HAK_OS_PAGE;
+    EXPECT_EQ(h->size, pages);
+    // Address space: the block's pages and nothing else (no header, no rounding to 2 MiB).
+    EXPECT_EQ(block_bytes_mapped() - mapped, pages);
+    for (size_t off : {(size_t)1, (size_t)16, (size_t)4096, pages - 4096, c.size - 1}) {
+      if (off == 0 || off >= pages) continue;
       EXPECT_EQ(hak_large_lookup(p + off), nullptr) << off;
-    EXPECT_EQ(hak_large_lookup((uint8_t*)h), nullptr);
-    EXPECT_EQ(hak_large_lookup(p - 16), nullptr);
-    // Every byte usable.
-    p[0] = 1;
-    p[h->size - 1] = 2;
+      size_t size = 0;
+      EXPECT_EQ(hak_large_diagnose(p + off, &size), HAK_LARGE_INTERIOR) << off;
+      EXPECT_EQ(size, pages);
+    }
+    EXPECT_EQ(hak_large_lookup(p - 4096), nullptr);
+    size_t size;
+    memset(p, 0x5a, h->size);  // every byte usable
     hak_large_counters_t live = counters();
     EXPECT_EQ(live.live_blocks, before.live_blocks + 1);
-    EXPECT_EQ(live.live_bytes, before.live_bytes + h->map_size);
+    EXPECT_EQ(live.live_bytes, before.live_bytes + pages);
     hak_large_free(h);
     hak_large_counters_t after = counters();
     EXPECT_EQ(after.live_blocks, before.live_blocks);
     EXPECT_EQ(after.live_bytes, before.live_bytes);
+    EXPECT_EQ(after.free_spans, 0u) << "LEAN unmaps at once";
+    EXPECT_EQ(block_bytes_mapped(), mapped);
+    EXPECT_EQ(hak_large_lookup(p), nullptr) << "the range left the page map";
+    EXPECT_EQ(hak_large_diagnose(p, &size), HAK_LARGE_WAS_FREED) << "its start is remembered";
+    EXPECT_EQ(size, pages);
+    EXPECT_EQ(hak_large_diagnose(p + 4096, &size), HAK_LARGE_NOT_OURS);
   }
-  hak_large_trim();
 }
 
-// realloc beyond the mapping: the pages move to a larger 2 MiB-aligned mapping with one mremap, the
-// header and the offset with them; the contents stay, the new tail reads zero, the old range
-// leaves the registry, and the counters follow.
-TEST(Large, GrowMovesThePagesWithoutCopying) {
-  hak_large_trim();  // no cached mapping to grow into: the tail is fresh memory
-  for (size_t align : {(size_t)16, 4 * MiB}) {
-    SCOPED_TRACE(testing::Message() << "aligned " << align);
-    hak_large_counters_t before = counters();
-    uint8_t* p = (uint8_t*)hak_large_alloc(1 * MiB, align, 0);
-    ASSERT_NE(p, nullptr);
-    hak_large_t* h = hak_large_lookup(p);
-    ASSERT_NE(h, nullptr);
-    const size_t off = (size_t)(p - (uint8_t*)h), old_size = h->size, old_map = h->map_size;
-    for (size_t i = 0; i < old_size; i++) p[i] = (uint8_t)(i * 7 + 1);
-    hak_os_counters_t os0;
-    hak_os_counters_get(&os0);
-
-    uint8_t* q = (uint8_t*)hak_large_grow(h, 9 * MiB);
-    ASSERT_NE(q, nullptr);
-    hak_os_counters_t os1;
-    hak_os_counters_get(&os1);
-    EXPECT_EQ(os1.mremap_calls, os0.mremap_calls + 1);
-    hak_large_t* g = hak_large_lookup(q);
-    ASSERT_NE(g, nullptr);
-    EXPECT_EQ((uintptr_t)g % HAK_SS_SIZE, 0u);
-    EXPECT_EQ((size_t)(q - (uint8_t*)g), off) << "the same offset from the header";
-    EXPECT_EQ(g->magic, HAK_LARGE_LIVE);
-    EXPECT_GE(g->size, 9 * MiB);
-    EXPECT_EQ((uint8_t*)g + g->map_size, q + g->size);
-    size_t bad = 0;
-    for (size_t i = 0; i < old_size; i++) bad += q[i] != (uint8_t)(i * 7 + 1);
-    EXPECT_EQ(bad, 0u) << "contents moved";
-    EXPECT_EQ(q[g->size - 1], 0) << "the new tail is fresh memory";
-    memset(q, 0xab, g->size);  // every byte of the new size usable
-    EXPECT_EQ(hak_region_kind((uintptr_t)h), (unsigned)HAK_REGION_NONE) << "the old range left the registry";
-    for (size_t o = HAK_SS_SIZE; o < g->map_size; o += HAK_SS_SIZE)
-      EXPECT_EQ(hak_region_kind((uintptr_t)g + o), (unsigned)HAK_REGION_LARGE_TAIL);
-    hak_large_counters_t live = counters();
-    EXPECT_EQ(live.live_blocks, before.live_blocks + 1);
-    EXPECT_EQ(live.live_bytes, before.live_bytes + g->map_size);
-    EXPECT_GT(g->map_size, old_map);
-    hak_large_free(g);
-    EXPECT_EQ(counters().live_bytes, before.live_bytes);
-  }
-  hak_large_trim();
-}
-
-// Growing takes a cached mapping of about the new size when there is one (no new mapping).
-TEST(Large, GrowIntoACachedMapping) {
-  hak_large_trim();
-  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);  // keeps freed mappings whatever their size
-  void* big = hak_large_alloc(8 * MiB, 16, 0);
-  ASSERT_NE(big, nullptr);
-  hak_large_free(hak_large_lookup(big));
-  ASSERT_EQ(counters().cached_maps, 1u);
-  uint8_t* p = (uint8_t*)hak_large_alloc(1 * MiB, 16, 0);
-  ASSERT_NE(p, nullptr);
-  hak_large_t* h = hak_large_lookup(p);
-  for (size_t i = 0; i < h->size; i++) p[i] = (uint8_t)(i * 13 + 5);
-  const size_t old_size = h->size;
-  hak_os_counters_t os0;
-  hak_os_counters_get(&os0);
-  uint8_t* q = (uint8_t*)hak_large_grow(h, 7 * MiB);
-  ASSERT_NE(q, nullptr);
-  hak_os_counters_t os1;
-  hak_os_counters_get(&os1);
-  EXPECT_EQ(os1.mmap_calls, os0.mmap_calls) << "the cached mapping, no new one";
-  EXPECT_EQ(counters().cached_maps, 0u);
-  hak_large_t* g = hak_large_lookup(q);
-  ASSERT_NE(g, nullptr);
-  EXPECT_GE(g->size, 7 * MiB);
-  size_t bad = 0;
-  for (size_t i = 0; i < old_size; i++) bad += q[i] != (uint8_t)(i * 13 + 5);
-  EXPECT_EQ(bad, 0u);
-  memset(q, 1, g->size);
-  hak_large_free(g);
-  hak_large_trim();
-  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
-}
-
-// The cache holds at most 64 MiB whatever the policy: big mappings not asked for again go back.
-TEST(Large, CacheIsBoundedInBytes) {
-  hak_large_trim();
-  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);
-  std::vector<void*> ps;
-  for (int i = 0; i < 5; i++) ps.push_back(hak_large_alloc(19 * MiB, 16, 0));  // 20 MiB mappings
-  for (void* p : ps) {
-    ASSERT_NE(p, nullptr);
-    hak_large_free(hak_large_lookup(p));
-  }
-  hak_large_counters_t c = counters();
-  EXPECT_EQ(c.cached_maps, 3u) << "three 20 MiB mappings fit in 64 MiB, not a fourth";
-  EXPECT_LE(c.cached_bytes, 64 * MiB);
-  hak_large_trim();
-  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
-}
-
-// BALANCED beyond its budget keeps a freed mapping decommitted (its pages read zero, no RSS), and a
-// new block reuses it without a new mapping.
-TEST(Large, BalancedKeepsAMappingBeyondItsBudgetDecommitted) {
-  hak_large_trim();
-  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);  // little in use: the 1 MiB floor
-  uint8_t* p = (uint8_t*)hak_large_alloc(4 * MiB, 16, 0);
-  ASSERT_NE(p, nullptr);
-  memset(p, 0xee, 4 * MiB);
-  hak_large_t* h = hak_large_lookup(p);
-  ASSERT_FALSE(hak_release_keep_region(0, h->map_size));
-  size_t retained_before = hak_release_retained_of(HAK_RETAINED_LARGE);
-  hak_large_free(h);
-  EXPECT_EQ(counters().cached_maps, 1u);
-  EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_LARGE) - retained_before, 4096u) << "the header page only";
-  // Or khugepaged, where THP is "always", could make it resident again around the header.
-  EXPECT_TRUE(hakt::HugePagesKeptOut(p));
-  hak_os_counters_t os0;
-  hak_os_counters_get(&os0);
-  uint8_t* q = (uint8_t*)hak_large_alloc(4 * MiB, 16, 0);
-  hak_os_counters_t os1;
-  hak_os_counters_get(&os1);
-  EXPECT_EQ(q, p) << "the cached mapping is reused";
-  EXPECT_EQ(os1.mmap_calls, os0.mmap_calls);
+// A freed span serves smaller requests by splitting (no system call), and the pieces merge back
+// into one span as they are freed, in any order.
+TEST(Large, FreedSpansSplitAndMerge) {
+  Policy speed(HAK_RELEASE_SPEED);
+  uint8_t* x = alloc(8 * MiB);
+  ASSERT_NE(x, nullptr);
+  release(x);
+  ASSERT_EQ(counters().free_spans, 1u);
+  ASSERT_EQ(counters().free_bytes, 8 * MiB);
+  hak_os_counters_t os0 = os();
+  uint8_t* a = alloc(2 * MiB);
+  uint8_t* b = alloc(3 * MiB);
+  uint8_t* c = alloc(3 * MiB - 4096);
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(os().mmap_calls, os0.mmap_calls) << "carved from the free span";
+  for (uint8_t* p : {a, b, c}) EXPECT_TRUE(p >= x && p < x + 8 * MiB);
+  EXPECT_EQ(counters().free_spans, 1u) << "the last page is left";
+  EXPECT_EQ(counters().free_bytes, 4096u);
+  release(a);
+  release(c);
+  EXPECT_EQ(counters().free_spans, 2u);
+  release(b);
+  EXPECT_EQ(counters().free_spans, 1u) << "merged back";
+  EXPECT_EQ(counters().free_bytes, 8 * MiB);
+  uint8_t* y = alloc(8 * MiB, 16, 1);
+  EXPECT_EQ(y, x);
+  EXPECT_EQ(os().mmap_calls, os0.mmap_calls);
   size_t nonzero = 0;
-  for (size_t i = 4096; i < 4 * MiB; i += 64) nonzero += q[i] != 0;
-  EXPECT_EQ(nonzero, 0u) << "decommitted pages read zero";
-  hak_large_free(hak_large_lookup(q));
-  hak_large_trim();
-  EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_LARGE), retained_before);
-  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
+  for (size_t i = 0; i < 8 * MiB; i += 512) nonzero += y[i] != 0;
+  EXPECT_EQ(nonzero, 0u) << "a reused span is zeroed when asked";
+  release(y);
+  // An aligned request splits off the pages before its boundary too.
+  uint8_t* z = alloc(1 * MiB, 4 * MiB);
+  ASSERT_NE(z, nullptr);
+  EXPECT_EQ((uintptr_t)z % (4 * MiB), 0u);
+  EXPECT_EQ(os().mmap_calls, os0.mmap_calls);
+  release(z);
+  EXPECT_EQ(counters().free_spans, 1u);
 }
 
-// A freed mapping is reused (when the policy keeps it), and a zeroed request gets zeroes even then.
-TEST(Large, ReuseCacheAndZeroing) {
-  hak_large_trim();
-  uint8_t* p = (uint8_t*)hak_large_alloc(1 * MiB, 16, 0);
-  ASSERT_NE(p, nullptr);
-  memset(p, 0xff, 1 * MiB);
-  hak_large_t* h = hak_large_lookup(p);
-  bool committed = hak_release_keep_region(0, h->map_size);
-  size_t retained_before = hak_release_retained_of(HAK_RETAINED_LARGE);
-  hak_large_free(h);
-  bool kept = counters().cached_maps == 1;
-  EXPECT_EQ(kept, hak_release_policy() != HAK_RELEASE_LEAN) << "LEAN unmaps; the others keep it";
-  if (kept) {
-    EXPECT_EQ(h->magic, HAK_LARGE_FREED);
-    EXPECT_EQ(counters().cached_bytes, h->map_size);
-    // Within the budget it stays committed; beyond it (BALANCED) only its header page counts.
-    EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_LARGE) - retained_before, committed ? h->map_size : 4096);
-  } else {
-    EXPECT_EQ(hak_region_kind((uintptr_t)h), (unsigned)HAK_REGION_NONE);
-  }
-  uint8_t* q = (uint8_t*)hak_large_alloc(1 * MiB + 4096, 16, 1);
+// After a merge the freed block's start is still known as freed (a second free is a double free
+// of that size), and a pointer into a free span past any block start is not a block.
+TEST(Large, FreedStartsStayKnownAfterMerging) {
+  Policy speed(HAK_RELEASE_SPEED);
+  uint8_t* x = alloc(8 * MiB);
+  ASSERT_NE(x, nullptr);
+  release(x);
+  uint8_t* a = alloc(2 * MiB);
+  uint8_t* b = alloc(1 * MiB);
+  ASSERT_EQ(b, a + 2 * MiB);
+  release(a);
+  release(b);  // merges into a's span: b's start is inside it now
+  size_t size = 0;
+  EXPECT_EQ(hak_large_diagnose(a, &size), HAK_LARGE_WAS_FREED);
+  EXPECT_EQ(size, 2 * MiB);
+  EXPECT_EQ(hak_large_diagnose(b, &size), HAK_LARGE_WAS_FREED);
+  EXPECT_EQ(size, 1 * MiB);
+  EXPECT_EQ(hak_large_diagnose(a + 4096, &size), HAK_LARGE_NOT_OURS);
+  EXPECT_EQ(hak_large_lookup(b), nullptr);
+  hak_large_t* h = hak_large_lookup(a);
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->magic, HAK_LARGE_FREED) << "a free span, not a block";
+}
+
+// realloc: shrinking gives the tail back; growing takes the free span that follows, in place; with
+// none, the OS moves the pages (one mremap, no copy) and the contents follow.
+TEST(Large, ResizeInPlaceOrByMovingPages) {
+  Policy speed(HAK_RELEASE_SPEED);
+  uint8_t* x = alloc(8 * MiB);
+  ASSERT_NE(x, nullptr);
+  for (size_t i = 0; i < 8 * MiB; i += 4096) x[i] = (uint8_t)(i >> 12);
+  hak_large_t* h = hak_large_lookup(x);
+  EXPECT_EQ(hak_large_resize(h, 3 * MiB), x);
+  EXPECT_EQ(h->size, 3 * MiB);
+  EXPECT_EQ(counters().live_bytes, 3 * MiB);
+  EXPECT_EQ(counters().free_bytes, 5 * MiB) << "the tail is a free span";
+  hak_os_counters_t os0 = os();
+  EXPECT_EQ(hak_large_resize(h, 6 * MiB + 1), x) << "grows into the free tail";
+  EXPECT_EQ(h->size, 6 * MiB + 4096);
+  EXPECT_EQ(os().mremap_calls, os0.mremap_calls);
+  EXPECT_EQ(os().mmap_calls, os0.mmap_calls);
+  EXPECT_EQ(counters().free_bytes, 2 * MiB - 4096);
+  size_t bad = 0;
+  for (size_t i = 0; i < 3 * MiB; i += 4096) bad += x[i] != (uint8_t)(i >> 12);
+  EXPECT_EQ(bad, 0u);
+  // Beyond the free tail: moved by the OS.
+  uint8_t* q = (uint8_t*)hak_large_resize(h, 40 * MiB);
   ASSERT_NE(q, nullptr);
-  if (kept) EXPECT_EQ(q, p) << "the cached mapping is reused";
-  for (size_t i = 0; i < 1 * MiB + 4096; i += 8) {
-    uint64_t w;
-    memcpy(&w, q + i, 8);
-    ASSERT_EQ(w, 0u) << "offset " << i;
-  }
-  hak_large_free(hak_large_lookup(q));
-  hak_large_trim();
-  EXPECT_EQ(counters().cached_maps, 0u);
-  EXPECT_EQ(counters().cached_bytes, 0u);
-  EXPECT_EQ(hak_region_kind((uintptr_t)h), (unsigned)HAK_REGION_NONE) << "trim unmaps and unregisters";
+  EXPECT_EQ(os().mremap_calls, os0.mremap_calls + 1);
+  EXPECT_EQ(hak_large_lookup(q), h);
+  EXPECT_EQ(h->size, 40 * MiB);
+  bad = 0;
+  for (size_t i = 0; i < 3 * MiB; i += 4096) bad += q[i] != (uint8_t)(i >> 12);
+  EXPECT_EQ(bad, 0u) << "contents moved";
+  memset(q, 0xab, 40 * MiB);
+  if (q != x) EXPECT_EQ(hak_large_lookup(x), nullptr) << "the old start left the page map";
+  EXPECT_EQ(counters().live_bytes, 40 * MiB);
+  hak_large_free(h);
+  EXPECT_EQ(counters().live_blocks, 0u);
 }
 
-// The cache is bounded however many blocks are freed.
-TEST(Large, CacheIsBounded) {
-  hak_large_trim();
+// Growing where no free span follows: the pages move over the start of a free span elsewhere that
+// holds the new size (one mremap, no new mapping), which keeps the rest of its pages.
+TEST(Large, ResizeMovesIntoAFreeSpan) {
+  Policy speed(HAK_RELEASE_SPEED);
+  uint8_t* x = alloc(1 * MiB);
+  uint8_t* guard = alloc(1 * MiB);
+  uint8_t* y = alloc(16 * MiB);
+  ASSERT_TRUE(x && guard && y);
+  memset(y, 0x77, 16 * MiB);
+  release(y);
+  for (size_t i = 0; i < 1 * MiB; i += 4096) x[i] = (uint8_t)(i >> 12);
+  hak_large_t* h = hak_large_lookup(x);
+  hak_large_t* after = hak_large_lookup(x + 1 * MiB);
+  uint8_t* plug = nullptr;  // where the OS put y right after x: a page of it keeps x from growing in place
+  if (after && after->magic == HAK_LARGE_FREED) {
+    plug = alloc(4096);
+    ASSERT_EQ(plug, x + 1 * MiB);
+  }
+  hak_os_counters_t os0 = os();
+  uint8_t* q = (uint8_t*)hak_large_resize(h, 8 * MiB);
+  ASSERT_NE(q, nullptr);
+  EXPECT_TRUE(q >= y && q + 8 * MiB <= y + 16 * MiB) << "inside the free span";
+  EXPECT_EQ(os().mremap_calls, os0.mremap_calls + 1);
+  EXPECT_EQ(os().mmap_calls, os0.mmap_calls);
+  size_t bad = 0;
+  for (size_t i = 0; i < 1 * MiB; i += 4096) bad += q[i] != (uint8_t)(i >> 12);
+  EXPECT_EQ(bad, 0u) << "contents moved";
+  EXPECT_EQ(q[1 * MiB], 0x77) << "the span's own pages past the moved ones stay (not zeroed: realloc)";
+  EXPECT_EQ(hak_large_lookup(x), nullptr) << "the old range left the page map";
+  EXPECT_EQ(counters().live_bytes, 9 * MiB);
+  release(q);
+  release(guard);
+  if (plug) release(plug);
+}
+
+// BALANCED keeps freed spans within its budget and unmaps the oldest beyond it; LEAN keeps none.
+TEST(Large, BalancedKeepsWithinItsBudgetOldestGoesFirst) {
+  Policy balanced(HAK_RELEASE_BALANCED);
+  hak_release_forget();
+  // Little in use: the 1 MiB floor. Two 512 KiB spans fit, a third does not. The live blocks in
+  // between keep the freed ones apart (unmerged).
+  uint8_t* a = alloc(512 * KiB);
+  uint8_t* g1 = alloc(512 * KiB);
+  uint8_t* b = alloc(512 * KiB);
+  uint8_t* g2 = alloc(512 * KiB);
+  uint8_t* c = alloc(512 * KiB);
+  ASSERT_TRUE(a && g1 && b && g2 && c);
+  size_t retained = hak_release_retained_of(HAK_RETAINED_LARGE);
+  release(a);
+  EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_LARGE), retained + 512 * KiB);
+  release(b);
+  release(c);
+  hak_large_counters_t k = counters();
+  EXPECT_EQ(k.free_spans, 2u);
+  EXPECT_EQ(k.free_bytes, 1 * MiB);
+  EXPECT_EQ(hak_large_lookup(a), nullptr) << "the oldest went first";
+  EXPECT_NE(hak_large_lookup(b), nullptr);
+  EXPECT_NE(hak_large_lookup(c), nullptr);
+  release(g1);
+  release(g2);
+}
+
+TEST(Large, TrimUnmapsEveryFreeSpan) {
+  Policy speed(HAK_RELEASE_SPEED);
   std::vector<uint8_t*> ps;
-  for (int i = 0; i < 40; i++) ps.push_back((uint8_t*)hak_large_alloc(300 * KiB, 16, 0));
+  for (int i = 0; i < 20; i++) ps.push_back(alloc(300 * KiB + i * 64 * KiB));
+  uint64_t mapped = block_bytes_mapped();
   for (uint8_t* p : ps) {
     ASSERT_NE(p, nullptr);
-    hak_large_free(hak_large_lookup(p));
+    release(p);
   }
-  hak_large_counters_t c = counters();
-  EXPECT_LE(c.cached_maps, 16u);
-  EXPECT_EQ(c.live_blocks, 0u);
+  EXPECT_GT(counters().free_spans, 0u);
+  EXPECT_EQ(block_bytes_mapped(), mapped) << "SPEED keeps them";
   hak_large_trim();
-  EXPECT_EQ(counters().cached_maps, 0u);
+  EXPECT_EQ(counters().free_spans, 0u);
+  EXPECT_EQ(counters().free_bytes, 0u);
+  EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_LARGE), 0u);
+  EXPECT_EQ(block_bytes_mapped(), 0u);
+  size_t size;
+  for (uint8_t* p : ps) EXPECT_EQ(hak_large_lookup(p), nullptr);
+  // A freed block's start is known as freed after its pages went back to the OS.
+  EXPECT_EQ(hak_large_diagnose(ps.back(), &size), HAK_LARGE_WAS_FREED);
+  EXPECT_EQ(size, 300 * KiB + 19 * 64 * KiB);
 }
 
 TEST(Large, ImpossibleSizesFail) {
-  for (size_t n : {SIZE_MAX, SIZE_MAX / 2, (size_t)1 << 47, ((size_t)1 << 47) - 4096})
+  for (size_t n : {SIZE_MAX, SIZE_MAX / 2, ((size_t)1 << 47) + 1})
     EXPECT_EQ(hak_large_alloc(n, 16, 0), nullptr) << n;
+  EXPECT_EQ(hak_large_alloc(1 * MiB, (size_t)1 << 48, 0), nullptr);
   EXPECT_EQ(counters().live_blocks, 0u);
 }
 

@@ -213,4 +213,21 @@ TEST(Release, BalancedHoldsWhatTheProgramCameBackFor) {
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
 
+// A box reusing what the hold keeps (a free large span) restarts the half-life: the hold is in
+// use. Without a hold there is nothing to keep alive.
+TEST(Release, ReuseKeepsTheHold) {
+  constexpr uint64_t t0 = 5000, half = HAK_RELEASE_HOLD_HALF_LIFE_MS;
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
+  set_counters(0, 0, 0, 0);
+  hak_release_reused_at(t0);
+  EXPECT_EQ(hak_release_hold_at(t0), 0u);
+  hak_release_returned_at(8 * MiB, t0);
+  hak_release_committed_at(8 * MiB, t0);
+  ASSERT_EQ(hak_release_hold_at(t0), 8 * MiB);
+  for (uint64_t t = t0 + half / 2; t < t0 + 5 * half; t += half / 2) hak_release_reused_at(t);
+  EXPECT_EQ(hak_release_hold_at(t0 + 5 * half - 1), 8 * MiB) << "reused every half a half-life: no decay";
+  EXPECT_EQ(hak_release_hold_at(t0 + 5 * half + half), 4 * MiB) << "then idle for one half-life";
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
+}
+
 }  // namespace

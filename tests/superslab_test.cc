@@ -135,8 +135,8 @@ TEST(SuperSlab, NoHugePages) {
   for (hak_superslab_t* ss : seen) {
     EXPECT_TRUE(hakt::HugePagesKeptOut(ss));
   }
-  // So is the registry (64 MiB of .bss, of which a few bytes are written).
-  uintptr_t entry = (uintptr_t)&hak_region_map[(uintptr_t)*seen.begin() >> HAK_SS_SHIFT];
+  // So is the registry (8 MiB of .bss, of which a few words are written).
+  uintptr_t entry = (uintptr_t)&hak_region_bits[((uintptr_t)*seen.begin() >> HAK_SS_SHIFT) / 64];
   EXPECT_TRUE(hakt::HugePagesKeptOut((void*)entry));
   if (c1.mmap_calls > c0.mmap_calls)
     EXPECT_GE(c1.madvise_calls - c0.madvise_calls, c1.mmap_calls - c0.mmap_calls);
@@ -225,16 +225,30 @@ TEST(SuperSlab, FreedPagesAreReused) {
 }
 
 TEST(SuperSlab, RegistryMarksRegions) {
+  hak_ss_slab_free(hak_ss_slab_alloc(0));  // a real SuperSlab first: it places the fast window
   // A range of the address space nobody maps (64 TiB): only the registry is touched.
   const uintptr_t base = (uintptr_t)1 << 46;
-  hak_registry_set(base, 3 * HAK_SS_SIZE, HAK_REGION_LARGE, HAK_REGION_LARGE_TAIL);
+  hak_registry_set(base, 3 * HAK_SS_SIZE, HAK_REGION_SUPERSLAB);
   EXPECT_EQ(hak_region_kind(base - 1), (unsigned)HAK_REGION_NONE);
-  EXPECT_EQ(hak_region_kind(base), (unsigned)HAK_REGION_LARGE);
-  EXPECT_EQ(hak_region_kind(base + HAK_SS_SIZE - 1), (unsigned)HAK_REGION_LARGE);
-  EXPECT_EQ(hak_region_kind(base + HAK_SS_SIZE), (unsigned)HAK_REGION_LARGE_TAIL);
-  EXPECT_EQ(hak_region_kind(base + 3 * HAK_SS_SIZE - 1), (unsigned)HAK_REGION_LARGE_TAIL);
+  EXPECT_EQ(hak_region_kind(base), (unsigned)HAK_REGION_SUPERSLAB);
+  EXPECT_EQ(hak_region_kind(base + HAK_SS_SIZE - 1), (unsigned)HAK_REGION_SUPERSLAB);
+  EXPECT_EQ(hak_region_kind(base + HAK_SS_SIZE), (unsigned)HAK_REGION_SUPERSLAB);
+  EXPECT_EQ(hak_region_kind(base + 3 * HAK_SS_SIZE - 1), (unsigned)HAK_REGION_SUPERSLAB);
   EXPECT_EQ(hak_region_kind(base + 3 * HAK_SS_SIZE), (unsigned)HAK_REGION_NONE);
-  hak_registry_set(base, 3 * HAK_SS_SIZE, HAK_REGION_NONE, HAK_REGION_NONE);
+  hak_registry_set(base, 3 * HAK_SS_SIZE, HAK_REGION_NONE);
+  // The fast window (4 TiB around the first SuperSlab) mirrors the bits, both ends included.
+  const uintptr_t first = hak_fast_first_chunk << HAK_SS_SHIFT;
+  ASSERT_LT(first, (uintptr_t)1 << HAK_ADDR_BITS) << "a SuperSlab was registered: the window is set";
+  for (uintptr_t w : {first, first + ((HAK_FAST_CHUNKS - 1) << HAK_SS_SHIFT)}) {
+    if (hak_region_kind(w) == HAK_REGION_SUPERSLAB) continue;  // (one of ours: leave it)
+    hak_registry_set(w, HAK_SS_SIZE, HAK_REGION_SUPERSLAB);
+    EXPECT_TRUE(hak_region_fast_superslab(w)) << (void*)w;
+    EXPECT_TRUE(hak_region_fast_superslab(w + HAK_SS_SIZE - 1)) << (void*)w;
+    EXPECT_FALSE(hak_region_fast_superslab(w - 1)) << (void*)w;
+    hak_registry_set(w, HAK_SS_SIZE, HAK_REGION_NONE);
+    EXPECT_FALSE(hak_region_fast_superslab(w)) << (void*)w;
+  }
+  EXPECT_FALSE(hak_region_fast_superslab(first + (HAK_FAST_CHUNKS << HAK_SS_SHIFT))) << "past the window";
   for (uintptr_t off = 0; off < 3 * HAK_SS_SIZE; off += HAK_SS_SIZE)
     EXPECT_EQ(hak_region_kind(base + off), (unsigned)HAK_REGION_NONE);
   // Outside the 47-bit space: never hakmem's, and no read beyond the registry.

@@ -59,11 +59,11 @@ typedef struct hak_stats {
   uint64_t allocs, frees;       /* sums over the classes (observe) */
   uint64_t large_live_blocks;   /* blocks above 256 KiB alive now */
   uint64_t large_live_bytes;    /* bytes mapped for them */
-  uint64_t large_cached_bytes;  /* freed large mappings kept for reuse */
+  uint64_t large_cached_bytes;  /* free large spans kept committed for reuse */
   uint64_t superslabs;          /* 2 MiB regions mapped now */
   uint64_t slabs;               /* slabs in use now */
   uint64_t retained_bytes;      /* empty slab pages kept committed for reuse */
-  uint64_t bytes_mapped;        /* everything hakmem has mapped now */
+  uint64_t bytes_mapped;        /* everything hakmem has mapped now: SuperSlabs, large spans, meta_bytes */
   uint64_t mmap_calls, munmap_calls, madvise_calls, mremap_calls;
   uint64_t rss_bytes;           /* the process's resident set now */
   uint64_t bytes_in_use;        /* small blocks held by the program (observe) + large blocks' mappings */
@@ -72,6 +72,7 @@ typedef struct hak_stats {
   uint64_t release_budget;      /* what the policy may keep now (SIZE_MAX: SPEED) */
   uint32_t release_policy;      /* 0 LEAN, 1 BALANCED, 2 SPEED */
   uint32_t reserved;
+  uint64_t meta_bytes;          /* mapped for metadata outside the SuperSlabs (the large blocks' page map and descriptors) */
 } hak_stats_t;
 
 /* Fills *out (the calling thread's cached counters are merged first). */

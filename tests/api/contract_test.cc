@@ -594,7 +594,7 @@ TEST(Contract, FreeSizedAndFreeAlignedSized) {
 // blocks are counted as they live and die; per-class counters move in the observe profile only.
 TEST(Contract, StatsAreConsistent) {
   auto mapped_parts = [](const hak_stats_t& s) {
-    return s.superslabs * 2 * MiB + s.large_live_bytes + s.large_cached_bytes;
+    return s.superslabs * 2 * MiB + s.large_live_bytes + s.large_cached_bytes + s.meta_bytes;
   };
   hak_stats_t s0 = hakt::stats();
   EXPECT_EQ(s0.bytes_mapped, mapped_parts(s0));

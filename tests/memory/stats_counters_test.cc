@@ -120,7 +120,8 @@ TEST(StatsCounters, AllocationsMinusFreesAreTheLiveBlocks) {
   // The memory figures agree with each other in every profile.
   EXPECT_GE(s1.bytes_in_use, s1.large_live_bytes);
   EXPECT_EQ(s1.retained_total_bytes, s1.retained_bytes + s1.free_block_bytes + s1.large_cached_bytes);
-  EXPECT_EQ(s1.bytes_mapped, s1.superslabs * 2 * 1024 * 1024 + s1.large_live_bytes + s1.large_cached_bytes);
+  EXPECT_EQ(s1.bytes_mapped,
+            s1.superslabs * 2 * 1024 * 1024 + s1.large_live_bytes + s1.large_cached_bytes + s1.meta_bytes);
 
   // The table names the classes and, in observe, their counts (its text is freed before the end).
   {

@@ -51,7 +51,7 @@ const char kDoubleFree[] = "double free";
 const char kOverflow[] = "buffer overflow past the end of the block";
 const char kWriteAfterFree[] = "write after free";
 const std::string kClass40 = " (size class 2, block size 48)";
-const std::string kLarge1M = " (large block of 2097088 bytes)";
+const std::string kLarge1M = " (large block of 1048576 bytes)";
 
 class MisuseApi : public ::testing::Test {
  protected:

@@ -66,13 +66,13 @@ void* hak_realloc(void* ptr, size_t size) {
     errno = ENOMEM;
     return NULL;
   }
-  /* A large block grows by moving its pages (no copy), as a vector doubling its buffer does. */
-  if (r.kind == HAK_ROUTE_LARGE && size > usable) {
-    void* q = hak_large_grow(r.large, size);
+  /* A large block that stays large is resized in place or moved by the OS, never copied. */
+  if (r.kind == HAK_ROUTE_LARGE && size > HAK_SMALL_MAX - HAK_CANARY_BYTES) {
+    void* q = hak_large_resize(r.large, size);
     if (q) {
       HAK_VG_FREE(ptr);
       HAK_VG_MALLOC(q, hak_large_lookup(q)->size);
-      HAK_VG_DEFINED(q, usable); /* the moved contents */
+      HAK_VG_DEFINED(q, size < usable ? size : usable); /* the contents kept */
       return q;
     }
   }

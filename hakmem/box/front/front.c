@@ -248,6 +248,10 @@ void hak_front_free_remote(void* p, unsigned cls) {
 
 void hak_front_free_other(void* p, const char* func) {
   if (!p) return;
+  if (hak_region_kind((uintptr_t)p) == HAK_REGION_SUPERSLAB) {
+    hak_front_free_in_superslab(p, func);
+    return;
+  }
   hak_route_t r = hak_route(p);
   if (r.kind == HAK_ROUTE_LARGE) {
     HAK_VG_FREE(p);

@@ -113,21 +113,26 @@ HAK_INLINE void hak_front_cache_freed(void* p, const hak_free_info_t* info, size
   hak_front_free_slow(p, (unsigned)cls);
 }
 
-HAK_INLINE void hak_front_free_named(void* p, const char* func) {
+/* free of p, which the registry says is in a SuperSlab. */
+HAK_INLINE void hak_front_free_in_superslab(void* p, const char* func) {
   uintptr_t a = (uintptr_t)p;
-  if (HAK_LIKELY(hak_region_kind(a) == HAK_REGION_SUPERSLAB)) {
-    if (HAK_CFG_CHECK_FREE) { /* one tail call: validation, then the same push */
-      hak_slab_t* page = hak_page_of(a);
-      hak_front_safe_free(p, page, hak_free_info_of(a), func);
-      return;
-    }
-    const hak_free_info_t* info = hak_free_info_of(a);
-    size_t cls = info->cls; /* size_t: indexes the bins with no zero-extension */
-    if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, hak_page_of(a), (unsigned)cls);
-    hak_front_cache_freed(p, info, cls);
+  if (HAK_CFG_CHECK_FREE) { /* one tail call: validation, then the same push */
+    hak_slab_t* page = hak_page_of(a);
+    hak_front_safe_free(p, page, hak_free_info_of(a), func);
     return;
   }
-  hak_front_free_other(p, func);
+  const hak_free_info_t* info = hak_free_info_of(a);
+  size_t cls = info->cls; /* size_t: indexes the bins with no zero-extension */
+  if (HAK_CFG_STATS && cls < HAK_NCLASSES) hak_stats_count_free(&hak_tc.stats[0], p, hak_page_of(a), (unsigned)cls);
+  hak_front_cache_freed(p, info, cls);
+}
+
+HAK_INLINE void hak_front_free_named(void* p, const char* func) {
+  if (HAK_LIKELY(hak_region_fast_superslab((uintptr_t)p))) {
+    hak_front_free_in_superslab(p, func);
+    return;
+  }
+  hak_front_free_other(p, func); /* large, foreign, or a SuperSlab outside the fast window */
 }
 
 HAK_INLINE void hak_front_free(void* p) { hak_front_free_named(p, "free"); }

@@ -7,205 +7,472 @@
 #include "hakmem/box/release/release.h"
 #include "hakmem/box/superslab/superslab.h"
 
-#define CACHE_MAX 16
-/* Whatever the policy (SPEED keeps everything else): a freed mapping is kept for a request of
- * about its size, and many big ones that are not asked for again would only hold memory (a buffer
- * grown to 64 MiB over and over kept 16 of them resident, 1 GiB). */
-#define CACHE_MAX_BYTES ((size_t)64 << 20)
+#define PAGE HAK_OS_PAGE
+/* Page map: a root of one entry per GiB (1 MiB of untouched .bss), leaves of one word per 4 KiB
+ * page mapped on first use (2 MiB of address space each, a few pages of it touched). */
+#define PM_LEAF_SHIFT 30
+#define PM_ROOT_ENTRIES ((size_t)1 << (HAK_ADDR_BITS - PM_LEAF_SHIFT))
+#define PM_LEAF_ENTRIES ((size_t)1 << (PM_LEAF_SHIFT - HAK_OS_PAGE_SHIFT))
+#define PM_LEAF_BYTES (PM_LEAF_ENTRIES * sizeof(uintptr_t))
+/* A page map entry is a descriptor (on the first and the last page of its span), MARK(bytes) on
+ * the first page of a freed block of that size now inside another span (a second free of it is a
+ * double free; kept when the pages go back to the OS), or 0. Descriptors are 8-byte aligned: the low bit tells them apart. */
+#define MARK(bytes) ((((uintptr_t)(bytes) >> HAK_OS_PAGE_SHIFT) << 1) | 1)
+#define MARK_BYTES(e) (((e) >> 1) << HAK_OS_PAGE_SHIFT)
+/* Free spans by size: pages 1..7 exactly, then four bins per power of two (bin_of). */
+#define NBINS 140
+#define BIN_WORDS ((NBINS + 63) / 64)
+#define POOL_BYTES ((size_t)64 << 10)
+typedef struct pool {
+  struct pool* next;
+  size_t n;
+  hak_large_t d[];
+} pool_t;
+
+static uintptr_t* g_pm[PM_ROOT_ENTRIES];
+static uintptr_t* g_spare_leaves; /* mapped ahead of a resize, linked through their first word */
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static hak_large_t* g_cache; /* freed mappings, most recent first */
-static unsigned g_cached;
-static size_t g_cached_bytes;
-static uint64_t g_live_blocks, g_live_bytes;
+static hak_large_t* g_bins[NBINS];
+static uint64_t g_nonempty[BIN_WORDS];
+static hak_large_t *g_oldest, *g_newest; /* free spans by the time they were freed */
+static hak_large_t* g_unused;            /* descriptors */
+static pool_t* g_pools;
+static uint64_t g_free_spans, g_free_bytes, g_meta_bytes;
+static uint64_t g_live_blocks, g_live_bytes; /* atomics: read without the lock */
 
 static size_t round_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
 
-/* Offset of the user pointer from the header for an alignment: the header is 64 bytes, and an
- * alignment of 2 MiB or more puts the user pointer at the start of the second chunk. */
-static size_t user_offset(size_t align) {
-  if (align <= HAK_LARGE_HEADER) return HAK_LARGE_HEADER;
-  return align < HAK_SS_SIZE ? align : HAK_SS_SIZE;
+/* ---- page map ---------------------------------------------------------------------------- */
+
+static uintptr_t pm_get(uintptr_t a) {
+  size_t r = a >> PM_LEAF_SHIFT;
+  if (r >= PM_ROOT_ENTRIES) return 0;
+  uintptr_t* leaf = __atomic_load_n(&g_pm[r], __ATOMIC_ACQUIRE);
+  return leaf ? __atomic_load_n(&leaf[(a >> HAK_OS_PAGE_SHIFT) & (PM_LEAF_ENTRIES - 1)], __ATOMIC_ACQUIRE) : 0;
 }
 
-/* The smallest cached mapping of at least need bytes that wastes at most about half of itself. */
-static hak_large_t* cache_take(size_t need) {
-  hak_large_t** best = NULL;
-  for (hak_large_t** link = &g_cache; *link; link = &(*link)->next) {
-    size_t m = (*link)->map_size;
-    if (m >= need && m <= 2 * need + HAK_SS_SIZE && (!best || m < (*best)->map_size)) best = link;
+/* Under the lock, in a range pm_cover made sure of. */
+static void pm_set(uintptr_t a, uintptr_t v) {
+  uintptr_t* leaf = g_pm[a >> PM_LEAF_SHIFT];
+  __atomic_store_n(&leaf[(a >> HAK_OS_PAGE_SHIFT) & (PM_LEAF_ENTRIES - 1)], v, __ATOMIC_RELEASE);
+}
+
+static uintptr_t* leaf_map(void) {
+  uintptr_t* leaf = hak_os_map(PM_LEAF_BYTES);
+  if (!leaf) return NULL;
+  hak_os_no_huge_pages(leaf, PM_LEAF_BYTES); /* or THP "always" makes it all resident */
+  g_meta_bytes += PM_LEAF_BYTES;
+  return leaf;
+}
+
+/* Under the lock: leaves for every page of [a, a + size), from the spares first. 0 when the OS
+ * refuses one (nothing is set then but leaves, which stay). */
+static int pm_cover(uintptr_t a, size_t size) {
+  for (size_t r = a >> PM_LEAF_SHIFT; r <= (a + size - 1) >> PM_LEAF_SHIFT; r++) {
+    if (g_pm[r]) continue;
+    uintptr_t* leaf = g_spare_leaves;
+    if (leaf) {
+      g_spare_leaves = (uintptr_t*)leaf[0];
+      leaf[0] = 0;
+    } else if (!(leaf = leaf_map())) {
+      return 0;
+    }
+    __atomic_store_n(&g_pm[r], leaf, __ATOMIC_RELEASE);
   }
-  if (!best) return NULL;
-  hak_large_t* h = *best;
-  *best = h->next;
-  g_cached--;
-  g_cached_bytes -= h->map_size;
-  hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->retained);
+  return 1;
+}
+
+static void span_mark(hak_large_t* h) {
+  pm_set((uintptr_t)h->user, (uintptr_t)h);
+  pm_set((uintptr_t)h->user + h->size - PAGE, (uintptr_t)h);
+}
+
+/* ---- descriptors and free spans (under the lock) ------------------------------------------ */
+
+static hak_large_t* desc_new(void) {
+  if (!g_unused) {
+    pool_t* pool = hak_os_map(POOL_BYTES);
+    if (!pool) return NULL;
+    g_meta_bytes += POOL_BYTES;
+    pool->n = (POOL_BYTES - sizeof *pool) / sizeof(hak_large_t);
+    pool->next = g_pools;
+    g_pools = pool;
+    for (size_t i = 0; i < pool->n; i++) {
+      pool->d[i].next = g_unused;
+      g_unused = &pool->d[i];
+    }
+  }
+  hak_large_t* d = g_unused;
+  g_unused = d->next;
+  memset(d, 0, sizeof *d);
+  return d;
+}
+
+static void desc_free(hak_large_t* d) {
+  d->magic = 0;
+  d->next = g_unused;
+  g_unused = d;
+}
+
+static unsigned bin_of(size_t pages) {
+  if (pages < 8) return (unsigned)pages;
+  unsigned lg = 63u - (unsigned)__builtin_clzll(pages);
+  return (lg - 1) * 4 + (unsigned)((pages >> (lg - 2)) & 3);
+}
+
+static void free_insert(hak_large_t* h) {
+  unsigned b = bin_of(h->size >> HAK_OS_PAGE_SHIFT);
+  h->bin = b;
+  h->prev = NULL;
+  h->next = g_bins[b];
+  if (h->next) h->next->prev = h;
+  g_bins[b] = h;
+  g_nonempty[b / 64] |= 1ull << (b % 64);
+  h->older = g_newest;
+  h->newer = NULL;
+  if (g_newest) g_newest->newer = h;
+  else g_oldest = h;
+  g_newest = h;
+  g_free_spans++;
+  g_free_bytes += h->size;
+  hak_release_retained_add(HAK_RETAINED_LARGE, (int64_t)h->size);
+}
+
+static void free_remove(hak_large_t* h) {
+  if (h->prev) h->prev->next = h->next;
+  else g_bins[h->bin] = h->next;
+  if (h->next) h->next->prev = h->prev;
+  if (!g_bins[h->bin]) g_nonempty[h->bin / 64] &= ~(1ull << (h->bin % 64));
+  if (h->older) h->older->newer = h->newer;
+  else g_oldest = h->newer;
+  if (h->newer) h->newer->older = h->older;
+  else g_newest = h->older;
+  g_free_spans--;
+  g_free_bytes -= h->size;
+  hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->size);
+}
+
+/* A free span of at least bytes: the first that fits in its size's bin (most recently freed
+ * first), else any of the next bin that has one (all of them fit). */
+static hak_large_t* free_take(size_t bytes) {
+  unsigned b = bin_of(bytes >> HAK_OS_PAGE_SHIFT);
+  for (hak_large_t* h = g_bins[b]; h; h = h->next)
+    if (h->size >= bytes) return h;
+  for (unsigned w = (b + 1) / 64; w < BIN_WORDS; w++) {
+    uint64_t m = g_nonempty[w];
+    if (w == (b + 1) / 64) m &= ~0ull << ((b + 1) % 64);
+    if (m) return g_bins[w * 64 + (unsigned)__builtin_ctzll(m)];
+  }
+  return NULL;
+}
+
+static hak_large_t* free_at(uintptr_t e) {
+  hak_large_t* h = (hak_large_t*)e;
+  return e && !(e & 1) && h->magic == HAK_LARGE_FREED ? h : NULL;
+}
+
+/* Makes h's pages a free span, merged with the free spans on either side. mark: what its first
+ * page's entry becomes if it ends up inside the span on its left. */
+static void free_add(hak_large_t* h, uintptr_t mark) {
+  uintptr_t start = (uintptr_t)h->user, end = start + h->size;
+  h->magic = HAK_LARGE_FREED;
+  hak_large_t* l = free_at(pm_get(start - PAGE));
+  if (l && (uintptr_t)l->user + l->size != start) l = NULL;
+  hak_large_t* r = free_at(pm_get(end));
+  if (r && (uintptr_t)r->user != end) r = NULL;
+  /* Entries that stop being boundaries are cleared first; span_mark writes the new ones last. */
+  if (r) {
+    free_remove(r);
+    pm_set(end - PAGE, 0);
+    pm_set(end, r->freed_size ? MARK(r->freed_size) : 0);
+    h->size += r->size;
+    desc_free(r);
+  }
+  if (l) {
+    free_remove(l);
+    pm_set(start - PAGE, 0);
+    pm_set(start, mark);
+    l->size += h->size;
+    desc_free(h);
+    h = l;
+  }
+  span_mark(h);
+  free_insert(h);
+}
+
+/* Whether the free spans exceed what the release policy keeps. */
+static int over_policy(void) {
+  if (!g_oldest) return 0;
+  switch (hak_release_policy()) {
+    case HAK_RELEASE_LEAN: return 1;
+    case HAK_RELEASE_BALANCED: return hak_release_eager();
+    default: return 0; /* SPEED: malloc_trim only */
+  }
+}
+
+/* Takes the oldest free spans off while the policy is exceeded (all of them when all is set):
+ * a list (through next) for unmap_list, to unmap without the lock. */
+static hak_large_t* take_released(int all) {
+  hak_large_t* list = NULL;
+  while (g_oldest && (all || over_policy())) {
+    hak_large_t* h = g_oldest;
+    free_remove(h);
+    /* Off the map; a freed block's start keeps its mark: freeing it again, even after its pages
+     * went back to the OS, is reported as the double free it is. */
+    pm_set((uintptr_t)h->user + h->size - PAGE, 0);
+    pm_set((uintptr_t)h->user, h->freed_size ? MARK(h->freed_size) : 0);
+    h->magic = 0;
+    h->next = list;
+    list = h;
+  }
+  return list;
+}
+
+static void unmap_list(hak_large_t* list) {
+  if (!list) return;
+  for (hak_large_t* h = list; h; h = h->next) {
+    hak_os_unmap(h->user, h->size);
+    hak_release_returned(h->size);
+  }
+  pthread_mutex_lock(&g_lock);
+  while (list) {
+    hak_large_t* next = list->next;
+    desc_free(list);
+    list = next;
+  }
+  pthread_mutex_unlock(&g_lock);
+}
+
+/* ---- blocks ------------------------------------------------------------------------------- */
+
+static void live_add(int64_t blocks, int64_t bytes) {
+  __atomic_fetch_add(&g_live_blocks, (uint64_t)blocks, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&g_live_bytes, (uint64_t)bytes, __ATOMIC_RELAXED);
+  hak_release_in_use_add(bytes);
+}
+
+/* Under the lock: bytes at an align boundary of free span h (which holds them) become a live
+ * block; the pages before and after stay free. NULL (h unchanged) without descriptors. */
+static hak_large_t* carve(hak_large_t* h, size_t bytes, size_t align) {
+  uintptr_t start = (uintptr_t)h->user, end = start + h->size;
+  uintptr_t at = round_up(start, align);
+  hak_large_t *front = NULL, *back = NULL;
+  if (at > start && !(front = desc_new())) return NULL;
+  if (at + bytes < end && !(back = desc_new())) {
+    if (front) desc_free(front);
+    return NULL;
+  }
+  free_remove(h);
+  if (front) {
+    front->user = (uint8_t*)start;
+    front->size = at - start;
+    front->freed_size = h->freed_size;
+    front->magic = HAK_LARGE_FREED;
+    span_mark(front);
+    free_insert(front);
+  }
+  if (back) {
+    back->user = (uint8_t*)(at + bytes);
+    back->size = end - (at + bytes);
+    back->magic = HAK_LARGE_FREED;
+    span_mark(back);
+    free_insert(back);
+  }
+  h->user = (uint8_t*)at;
+  h->size = bytes;
+  h->freed_size = 0;
+  h->magic = HAK_LARGE_LIVE;
+  span_mark(h);
   return h;
 }
 
 void* hak_large_alloc(size_t size, size_t align, int zero) {
-  if (align < 16) align = 16;
-  size_t off = user_offset(align);
-  if (size > ((size_t)1 << HAK_ADDR_BITS) - off - HAK_SS_SIZE) return NULL;
-  /* At least one byte past the user pointer: with an offset of 2 MiB, size 0 would otherwise map
-   * only the header's chunk and put the user pointer just past the mapping. */
-  size_t need = round_up(off + (size ? size : 1), HAK_SS_SIZE);
-  hak_large_t* h = NULL;
-  int fresh = 0;
-  if (align < HAK_SS_SIZE) {
-    pthread_mutex_lock(&g_lock);
-    h = cache_take(need);
-    pthread_mutex_unlock(&g_lock);
-    if (h) hak_release_committed(h->map_size - h->retained);
-  }
+  if (size > ((size_t)1 << HAK_ADDR_BITS) || align > ((size_t)1 << HAK_ADDR_BITS)) return NULL;
+  if (align < PAGE) align = PAGE;
+  size_t bytes = round_up(size ? size : 1, PAGE);
+  pthread_mutex_lock(&g_lock);
+  hak_large_t* h = free_take(bytes + align - PAGE);
+  if (h) h = carve(h, bytes, align);
+  pthread_mutex_unlock(&g_lock);
+  if (h) hak_release_reused();
+  int fresh = !h;
   if (!h) {
-    /* For alignments beyond 2 MiB, over-map so the user pointer (header + 2 MiB) lands aligned. */
-    size_t extra = align > HAK_SS_SIZE ? align : 0;
-    uint8_t* raw = hak_os_map_aligned(need + extra, HAK_SS_SIZE);
-    if (!raw) return NULL;
-    uint8_t* base = raw;
-    if (extra) {
-      uintptr_t user = round_up((uintptr_t)raw + HAK_SS_SIZE, align);
-      base = (uint8_t*)(user - HAK_SS_SIZE);
-      hak_os_unmap(raw, (size_t)(base - raw));
-      hak_os_unmap(base + need, (size_t)(raw + need + extra - (base + need)));
+    uint8_t* base = align > PAGE ? hak_os_map_aligned(bytes, align) : hak_os_map(bytes);
+    if (!base) return NULL;
+    pthread_mutex_lock(&g_lock);
+    h = pm_cover((uintptr_t)base, bytes) ? desc_new() : NULL;
+    if (h) {
+      h->user = base;
+      h->size = bytes;
+      h->magic = HAK_LARGE_LIVE;
+      span_mark(h);
     }
-    h = (hak_large_t*)base;
-    h->map_size = need;
-    fresh = 1;
-    hak_release_committed(need);
-    hak_registry_set((uintptr_t)base, need, HAK_REGION_LARGE, HAK_REGION_LARGE_TAIL);
+    pthread_mutex_unlock(&g_lock);
+    if (!h) {
+      hak_os_unmap(base, bytes);
+      return NULL;
+    }
+    hak_release_committed(bytes);
   }
-  h->user = (uint8_t*)h + off;
-  h->size = h->map_size - off;
-  h->next = NULL;
+  live_add(1, (int64_t)h->size);
   if (zero && !fresh) memset(h->user, 0, size);
-  __atomic_store_n(&h->magic, HAK_LARGE_LIVE, __ATOMIC_RELEASE);
-  __atomic_fetch_add(&g_live_blocks, 1, __ATOMIC_RELAXED);
-  __atomic_fetch_add(&g_live_bytes, h->map_size, __ATOMIC_RELAXED);
-  hak_release_in_use_add((int64_t)h->map_size);
   return h->user;
 }
 
 hak_large_t* hak_large_lookup(const void* p) {
-  uintptr_t a = (uintptr_t)p;
-  if (a < HAK_SS_SIZE || hak_region_kind(a - 1) != HAK_REGION_LARGE) return NULL;
-  hak_large_t* h = (hak_large_t*)((a - 1) & ~(uintptr_t)(HAK_SS_SIZE - 1));
+  uintptr_t a = (uintptr_t)p, e;
+  if (a & (PAGE - 1) || !(e = pm_get(a)) || (e & 1)) return NULL;
+  hak_large_t* h = (hak_large_t*)e;
   return h->user == (const uint8_t*)p ? h : NULL;
 }
 
-static void unmap(hak_large_t* h) {
-  hak_registry_set((uintptr_t)h, h->map_size, HAK_REGION_NONE, HAK_REGION_NONE);
-  hak_os_unmap(h, h->map_size);
-}
-
-/* Unmaps cached mappings, oldest first, while the release policy is eager (over its budget). */
-static void release_over_budget(void) {
-  for (;;) {
-    pthread_mutex_lock(&g_lock);
-    hak_large_t* h = NULL;
-    if (g_cache && hak_release_eager()) {
-      /* The oldest mapping goes first. */
-      hak_large_t** link = &g_cache;
-      while ((*link)->next) link = &(*link)->next;
-      h = *link;
-      *link = NULL;
-      g_cached--;
-      g_cached_bytes -= h->map_size;
-      hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->retained);
+hak_large_verdict_t hak_large_diagnose(const void* p, size_t* size) {
+  uintptr_t a = (uintptr_t)p;
+  hak_large_verdict_t v = HAK_LARGE_NOT_OURS;
+  *size = 0;
+  pthread_mutex_lock(&g_lock);
+  /* Inside a live block first: what the address is now, whatever was freed there before. */
+  for (pool_t* pool = g_pools; pool && v == HAK_LARGE_NOT_OURS; pool = pool->next)
+    for (size_t i = 0; i < pool->n; i++) {
+      hak_large_t* d = &pool->d[i];
+      if (d->magic == HAK_LARGE_LIVE && a > (uintptr_t)d->user && a < (uintptr_t)d->user + d->size) {
+        *size = d->size;
+        v = HAK_LARGE_INTERIOR;
+        break;
+      }
     }
-    pthread_mutex_unlock(&g_lock);
-    if (!h) return;
-    hak_release_returned(h->retained);
-    unmap(h);
+  uintptr_t e = v != HAK_LARGE_NOT_OURS || a & (PAGE - 1) ? 0 : pm_get(a);
+  hak_large_t* h = (hak_large_t*)e;
+  if (e & 1) {
+    *size = MARK_BYTES(e);
+    v = HAK_LARGE_WAS_FREED;
+  } else if (e && h->user == (const uint8_t*)p && h->magic == HAK_LARGE_FREED && h->freed_size) {
+    *size = h->freed_size;
+    v = HAK_LARGE_WAS_FREED;
   }
+  pthread_mutex_unlock(&g_lock);
+  return v;
 }
 
 void hak_large_free(hak_large_t* h) {
-  __atomic_fetch_sub(&g_live_blocks, 1, __ATOMIC_RELAXED);
-  __atomic_fetch_sub(&g_live_bytes, h->map_size, __ATOMIC_RELAXED);
-  hak_release_in_use_add(-(int64_t)h->map_size);
-  h->magic = HAK_LARGE_FREED;
-  /* Committed within the budget; beyond it BALANCED keeps the mapping with its pages decommitted
-   * (all but the header's), LEAN unmaps it. */
-  int committed = hak_release_keep_region(0, h->map_size);
-  int keep = committed || hak_release_policy() == HAK_RELEASE_BALANCED;
+  live_add(-1, -(int64_t)h->size);
   pthread_mutex_lock(&g_lock);
-  if (keep && g_cached < CACHE_MAX && g_cached_bytes + h->map_size <= CACHE_MAX_BYTES) {
-    if (!committed) {
-      /* or khugepaged could fill it back in around the header */
-      hak_os_no_huge_pages(h, h->map_size);
-      hak_os_decommit((uint8_t*)h + HAK_OS_PAGE, h->map_size - HAK_OS_PAGE);
-      hak_release_returned(h->map_size - HAK_OS_PAGE);
-    }
-    h->next = g_cache;
-    h->retained = committed ? h->map_size : HAK_OS_PAGE;
-    g_cache = h;
-    g_cached++;
-    g_cached_bytes += h->map_size;
-    hak_release_retained_add(HAK_RETAINED_LARGE, (int64_t)h->retained);
-    h = NULL;
-  }
+  h->freed_size = h->size;
+  free_add(h, MARK(h->size));
+  hak_large_t* released = take_released(0);
   pthread_mutex_unlock(&g_lock);
-  if (h) {
-    hak_release_returned(h->map_size);
-    unmap(h);
-  }
-  release_over_budget();
+  unmap_list(released);
 }
 
-void* hak_large_grow(hak_large_t* h, size_t size) {
-  size_t off = (size_t)(h->user - (uint8_t*)h), old = h->map_size;
-  if (size > ((size_t)1 << HAK_ADDR_BITS) - off - HAK_SS_SIZE) return NULL;
-  size_t need = round_up(off + size, HAK_SS_SIZE);
+void* hak_large_resize(hak_large_t* h, size_t size) {
+  if (size > ((size_t)1 << HAK_ADDR_BITS)) return NULL;
+  size_t bytes = round_up(size, PAGE), old = h->size;
+  uintptr_t start = (uintptr_t)h->user, end = start + old;
+  if (bytes == old) return h->user;
   pthread_mutex_lock(&g_lock);
-  hak_large_t* cached = cache_take(need);
-  pthread_mutex_unlock(&g_lock);
-  /* A cached mapping's pages under the moved ones are replaced; the rest stay as they are. */
-  uint8_t* to = cached ? (uint8_t*)cached : hak_os_map_aligned(need, HAK_SS_SIZE);
-  if (!to) return NULL;
-  if (cached) need = cached->map_size;
-  /* Off the registry before the range is unmapped: another thread's new mapping may land there. */
-  hak_registry_set((uintptr_t)h, old, HAK_REGION_NONE, HAK_REGION_NONE);
-  if (!hak_os_move(h, old, to)) {
-    hak_registry_set((uintptr_t)h, old, HAK_REGION_LARGE, HAK_REGION_LARGE_TAIL);
-    if (cached) {
-      unmap(cached);
-    } else {
-      hak_os_unmap(to, need);
+  if (bytes < old) { /* the tail becomes a free span */
+    hak_large_t* tail = desc_new();
+    hak_large_t* released = NULL;
+    if (tail) {
+      h->size = bytes;
+      span_mark(h);
+      tail->user = (uint8_t*)(start + bytes);
+      tail->size = old - bytes;
+      free_add(tail, 0);
+      live_add(0, -(int64_t)(old - bytes));
+      released = take_released(0);
     }
-    return NULL;
+    pthread_mutex_unlock(&g_lock);
+    unmap_list(released);
+    return h->user; /* without a descriptor the block stays as it was: still big enough */
   }
-  h = (hak_large_t*)to;
-  h->map_size = need;
-  h->size = need - off;
-  h->user = to + off;
-  hak_registry_set((uintptr_t)to, need, HAK_REGION_LARGE, HAK_REGION_LARGE_TAIL);
-  __atomic_fetch_add(&g_live_bytes, need - old, __ATOMIC_RELAXED);
-  hak_release_in_use_add((int64_t)(need - old));
-  return h->user;
+  hak_large_t* r = free_at(pm_get(end));
+  size_t more = bytes - old;
+  if (r && (uintptr_t)r->user == end && r->size >= more) { /* into the free span that follows */
+    free_remove(r);
+    pm_set(end - PAGE, 0);
+    pm_set(end, r->freed_size ? MARK(r->freed_size) : 0);
+    if (r->size > more) {
+      r->user += more;
+      r->size -= more;
+      r->freed_size = 0;
+      span_mark(r);
+      free_insert(r);
+    } else {
+      desc_free(r);
+    }
+    h->size = bytes;
+    span_mark(h);
+    pthread_mutex_unlock(&g_lock);
+    live_add(0, (int64_t)more);
+    return h->user;
+  }
+  /* Into a free span that holds the new size: the pages move over its start (no copy), the rest of
+   * it keeps its committed pages. The block leaves the map while it moves: another thread may map
+   * the old range at once. */
+  hak_large_t* to = free_take(bytes);
+  if (to) to = carve(to, bytes, PAGE);
+  if (to) {
+    pm_set(start, 0);
+    pm_set(end - PAGE, 0);
+    pthread_mutex_unlock(&g_lock);
+    int moved = hak_os_move(h->user, old, to->user);
+    pthread_mutex_lock(&g_lock);
+    if (moved) {
+      desc_free(h);
+      pthread_mutex_unlock(&g_lock);
+      live_add(0, (int64_t)more);
+      hak_release_reused();
+      return to->user;
+    }
+    span_mark(h); /* (two mappings under it: the OS cannot move it) */
+    to->freed_size = 0;
+    free_add(to, 0);
+  }
+  /* Moved by the OS to where it finds room. Leaves for wherever it lands are mapped first (a moved
+   * block must be found). */
+  size_t want = bytes / ((size_t)1 << PM_LEAF_SHIFT) + 2, have = 0;
+  for (uintptr_t* l = g_spare_leaves; l; l = (uintptr_t*)l[0]) have++;
+  for (; have < want; have++) {
+    uintptr_t* leaf = leaf_map();
+    if (!leaf) {
+      pthread_mutex_unlock(&g_lock);
+      return NULL;
+    }
+    leaf[0] = (uintptr_t)g_spare_leaves;
+    g_spare_leaves = leaf;
+  }
+  pm_set(start, 0);
+  pm_set(end - PAGE, 0);
+  pthread_mutex_unlock(&g_lock);
+  uint8_t* q = hak_os_resize(h->user, old, bytes);
+  pthread_mutex_lock(&g_lock);
+  if (q) {
+    pm_cover((uintptr_t)q, bytes); /* from the spares: cannot fail */
+    h->user = q;
+    h->size = bytes;
+  }
+  span_mark(h);
+  pthread_mutex_unlock(&g_lock);
+  if (!q) return NULL;
+  live_add(0, (int64_t)more);
+  hak_release_committed(more);
+  return q;
 }
 
 void hak_large_trim(void) {
   pthread_mutex_lock(&g_lock);
-  hak_large_t* list = g_cache;
-  for (hak_large_t* h = list; h; h = h->next) hak_release_retained_add(HAK_RETAINED_LARGE, -(int64_t)h->retained);
-  g_cache = NULL;
-  g_cached = 0;
-  g_cached_bytes = 0;
+  hak_large_t* released = take_released(1);
   pthread_mutex_unlock(&g_lock);
-  while (list) {
-    hak_large_t* next = list->next;
-    unmap(list);
-    list = next;
-  }
+  unmap_list(released);
 }
 
 void hak_large_counters_get(hak_large_counters_t* out) {
   pthread_mutex_lock(&g_lock);
-  out->cached_maps = g_cached;
-  out->cached_bytes = g_cached_bytes;
+  out->free_spans = g_free_spans;
+  out->free_bytes = g_free_bytes;
+  out->meta_bytes = g_meta_bytes;
   pthread_mutex_unlock(&g_lock);
   out->live_blocks = __atomic_load_n(&g_live_blocks, __ATOMIC_RELAXED);
   out->live_bytes = __atomic_load_n(&g_live_bytes, __ATOMIC_RELAXED);

@@ -1,12 +1,15 @@
-/* large box: blocks above HAK_SMALL_MAX (256 KiB), each in its own 2 MiB-aligned mapping.
+/* large box: blocks above HAK_SMALL_MAX (256 KiB), as page-granular spans.
  *
- * The header sits at the start of the 2 MiB chunk holding the byte before the user pointer, so that
- * any alignment is honoured and free() finds it with one mask: user = base + offset, 0 < offset <=
- * 2 MiB. Freed mappings are kept in a small cache for reuse (system calls amortised): committed
- * as the release policy allows, else (BALANCED) decommitted but still mapped, so that a small
- * program reusing one big buffer pays page faults, not mmap and munmap; a free that finds the
- * policy over its budget unmaps cached ones, oldest first. Thread-safe: the cache has its own
- * lock; a live header is only touched by the block's owner. */
+ * A span is a run of whole 4 KiB pages, live (one block: the user pointer is its first byte) or
+ * free. Spans come from mappings of exactly the pages a request needs; a freed span merges with
+ * the free spans next to it and waits, in a bin by size, for a request it serves whole or split
+ * (the rest stays free): reuse needs no system call and no page fault. Metadata sits outside the
+ * blocks: a descriptor per span, found from an address through the page map (4 KiB page ->
+ * descriptor of the span that starts or ends there), so free() validates any pointer without
+ * reading the program's memory and an overflow cannot corrupt it. The release policy decides how
+ * many free span bytes stay committed (retained); beyond that the oldest free spans are unmapped.
+ * realloc resizes in place into a free span that follows (or gives the tail back), else moves the
+ * pages with mremap. Thread-safe: one lock; lookups read the page map without it. */
 #ifndef HAKMEM_BOX_LARGE_H
 #define HAKMEM_BOX_LARGE_H
 
@@ -16,34 +19,44 @@
 #include "hakmem/config/profile.h"
 
 typedef struct hak_large {
-  uint64_t magic;     /* HAK_LARGE_LIVE or HAK_LARGE_FREED */
-  size_t map_size;    /* bytes mapped from the header */
-  size_t size;        /* usable bytes from the user pointer */
-  uint8_t* user;
-  struct hak_large* next; /* in the reuse cache */
-  size_t retained;        /* in the reuse cache: the bytes counted as retained (a decommitted one: its header page) */
+  uint64_t magic; /* HAK_LARGE_LIVE, HAK_LARGE_FREED (a free span), 0 (descriptor unused) */
+  uint8_t* user;  /* the span's first byte: the block's user pointer */
+  size_t size;    /* bytes, whole pages: a live block's usable size */
+  size_t freed_size; /* free span: the size of the block freed at user, 0 when none was (a split's rest) */
+  struct hak_large *prev, *next;   /* free span: its size bin; unused descriptor: the pool's list */
+  struct hak_large *older, *newer; /* free span: the age list (the oldest is unmapped first) */
+  unsigned bin;
 } hak_large_t;
 
 #define HAK_LARGE_LIVE 0x4c41524745424c4bull  /* "LARGEBLK" */
 #define HAK_LARGE_FREED 0x4652454544424c4bull /* "FREEDBLK" */
-#define HAK_LARGE_HEADER 64
 
 /* A block of at least size bytes aligned to align (a power of two); zeroed when zero is set.
  * NULL when the OS refuses or the size overflows. */
 HAK_HIDDEN void* hak_large_alloc(size_t size, size_t align, int zero);
-/* The header of a pointer whose chunk the registry marks large, or NULL when p is not the user
- * pointer of a large block (interior, or the header does not match). */
+/* The descriptor of the span starting at p (live or free), or NULL when no span starts at p. */
 HAK_HIDDEN hak_large_t* hak_large_lookup(const void* p);
+
+/* What a pointer that is no live block's user pointer is, for the report (hak_large_diagnose). */
+typedef enum hak_large_verdict {
+  HAK_LARGE_NOT_OURS = 0, /* no large block holds or held it */
+  HAK_LARGE_WAS_FREED,    /* a freed block's user pointer: *size is that block's size */
+  HAK_LARGE_INTERIOR,     /* inside a live block of *size bytes, past its start */
+} hak_large_verdict_t;
+/* Slow: takes the lock and may look at every span. For error reports only. */
+HAK_HIDDEN hak_large_verdict_t hak_large_diagnose(const void* p, size_t* size);
+
 HAK_HIDDEN void hak_large_free(hak_large_t* h);
-/* realloc beyond the mapping: moves the block's pages into a new mapping that holds size usable
- * bytes, without copying them (the header moves with them, at the same offset). Returns the new
- * user pointer, or NULL with the block unchanged when the OS refuses or size overflows. */
-HAK_HIDDEN void* hak_large_grow(hak_large_t* h, size_t size);
-/* Unmaps every cached mapping (malloc_trim). */
+/* realloc of a live block to size bytes (above HAK_SMALL_MAX): in place (growing into a free
+ * span that follows, or giving the tail back) or moved by the OS without a copy. Returns the
+ * user pointer, or NULL with the block unchanged when neither can be done (the caller copies). */
+HAK_HIDDEN void* hak_large_resize(hak_large_t* h, size_t size);
+/* Unmaps every free span (malloc_trim). */
 HAK_HIDDEN void hak_large_trim(void);
 
 typedef struct hak_large_counters {
-  uint64_t live_blocks, live_bytes, cached_maps, cached_bytes;
+  uint64_t live_blocks, live_bytes, free_spans, free_bytes;
+  uint64_t meta_bytes; /* the page map's leaves and the descriptors, mapped */
 } hak_large_counters_t;
 HAK_HIDDEN void hak_large_counters_get(hak_large_counters_t* out);
 

@@ -31,6 +31,14 @@ void* hak_os_map_aligned(size_t size, size_t align) {
   return (void*)aligned;
 }
 
+void* hak_os_map(size_t size) {
+  void* p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  count(&g_mmap_calls, 1);
+  if (p == MAP_FAILED) return NULL;
+  count(&g_bytes_mapped, size);
+  return p;
+}
+
 void hak_os_unmap(void* p, size_t size) { unmap_counted(p, size); }
 
 void hak_os_decommit(void* p, size_t size) {
@@ -41,6 +49,15 @@ void hak_os_decommit(void* p, size_t size) {
 void hak_os_no_huge_pages(void* p, size_t size) {
   madvise(p, size, MADV_NOHUGEPAGE); /* EINVAL without THP: nothing to keep out then */
   count(&g_madvise_calls, 1);
+}
+
+void* hak_os_resize(void* p, size_t size, size_t new_size) {
+  void* r = mremap(p, size, new_size, MREMAP_MAYMOVE);
+  count(&g_mremap_calls, 1);
+  if (r == MAP_FAILED) return NULL;
+  if (new_size > size) count(&g_bytes_mapped, new_size - size);
+  else __atomic_fetch_sub(&g_bytes_mapped, size - new_size, __ATOMIC_RELAXED);
+  return r;
 }
 
 int hak_os_move(void* from, size_t size, void* to) {

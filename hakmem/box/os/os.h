@@ -21,6 +21,8 @@ typedef struct hak_os_counters {
 /* Maps size bytes (a multiple of 4 KiB) aligned to align (a power of two >= 4 KiB), read-write,
  * zero-filled. NULL when the OS refuses. */
 HAK_HIDDEN void* hak_os_map_aligned(size_t size, size_t align);
+/* hak_os_map_aligned for 4 KiB alignment: one mmap of exactly size bytes. */
+HAK_HIDDEN void* hak_os_map(size_t size);
 HAK_HIDDEN void hak_os_unmap(void* p, size_t size);
 /* Gives the pages back to the OS; they read as zero when touched again. */
 HAK_HIDDEN void hak_os_decommit(void* p, size_t size);
@@ -29,9 +31,13 @@ HAK_HIDDEN void hak_os_decommit(void* p, size_t size);
  * at a time at its first touch, and khugepaged would fill decommitted pages back in. A no-op where
  * the kernel has no THP. */
 HAK_HIDDEN void hak_os_no_huge_pages(void* p, size_t size);
-/* Moves the pages of the mapping [from, from + size) over the start of the mapping at `to` (one
- * made by hak_os_map_aligned, at least size bytes), without copying them; [from, from + size) is
- * unmapped. Returns 0 (nothing changed) when the OS refuses. */
+/* Resizes the mapped range [p, p + size) (one mapping) to new_size bytes, in place or moved
+ * without copying the pages; new pages read zero. The new address, or NULL (nothing changed) when
+ * the OS refuses (no room, or the range spans more than one mapping). */
+HAK_HIDDEN void* hak_os_resize(void* p, size_t size, size_t new_size);
+/* Moves the pages of [from, from + size) (one mapping) over [to, to + size), hakmem's own mapped
+ * memory, without copying them; [from, from + size) is unmapped. 0 (nothing changed) when the OS
+ * refuses. */
 HAK_HIDDEN int hak_os_move(void* from, size_t size, void* to);
 HAK_HIDDEN void hak_os_counters_get(hak_os_counters_t* out);
 

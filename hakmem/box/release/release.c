@@ -97,6 +97,16 @@ void hak_release_committed(size_t bytes) {
   if (g_policy == HAK_RELEASE_BALANCED && bytes) hak_release_committed_at(bytes, now_ms());
 }
 
+void hak_release_reused_at(uint64_t now) {
+  if (g_policy != HAK_RELEASE_BALANCED || __atomic_load_n(&g_hold, __ATOMIC_RELAXED) <= 0) return;
+  decay(now);
+  __atomic_store_n(&g_decayed_ms, now, __ATOMIC_RELAXED);
+}
+
+void hak_release_reused(void) {
+  if (g_policy == HAK_RELEASE_BALANCED) hak_release_reused_at(now_ms());
+}
+
 size_t hak_release_hold_at(uint64_t now) {
   if (g_policy != HAK_RELEASE_BALANCED) return 0;
   decay(now);

@@ -85,6 +85,10 @@ HAK_HIDDEN void hak_release_returned(size_t bytes);
 HAK_HIDDEN void hak_release_committed(size_t bytes);
 HAK_HIDDEN void hak_release_returned_at(size_t bytes, uint64_t now_ms);
 HAK_HIDDEN void hak_release_committed_at(size_t bytes, uint64_t now_ms);
+/* A box reused retained memory (a free large span): while the program keeps reusing what the
+ * hold keeps for it, the hold's half-life starts again (it is in use, not idle). */
+HAK_HIDDEN void hak_release_reused(void);
+HAK_HIDDEN void hak_release_reused_at(uint64_t now_ms);
 /* The hold now (decayed to now_ms), 0 outside BALANCED. */
 HAK_HIDDEN size_t hak_release_hold_at(uint64_t now_ms);
 /* Forgets the hold and the bytes given back (malloc_trim: the program asked for everything back). */

@@ -2,21 +2,23 @@
 
 static hak_route_t route_large(uintptr_t a) {
   hak_large_t* h = hak_large_lookup((const void*)a);
-  if (!h) return hak_route_bad(HAK_ERR_INTERIOR_POINTER, -1, 0);
-  if (h->magic == HAK_LARGE_FREED) return hak_route_bad(HAK_ERR_DOUBLE_FREE, -1, h->size);
-  if (h->magic != HAK_LARGE_LIVE) return hak_route_bad(HAK_ERR_METADATA_CORRUPT, -1, 0);
-  hak_route_t r = {HAK_ROUTE_LARGE, HAK_ERR_COUNT, -1, h->size, NULL, 0, h};
-  return r;
+  if (h && h->magic == HAK_LARGE_LIVE) {
+    hak_route_t r = {HAK_ROUTE_LARGE, HAK_ERR_COUNT, -1, h->size, NULL, 0, h};
+    return r;
+  }
+  if (h && h->magic != HAK_LARGE_FREED) return hak_route_bad(HAK_ERR_METADATA_CORRUPT, -1, 0);
+  size_t size;
+  switch (hak_large_diagnose((const void*)a, &size)) {
+    case HAK_LARGE_WAS_FREED: return hak_route_bad(HAK_ERR_DOUBLE_FREE, -1, size);
+    case HAK_LARGE_INTERIOR: return hak_route_bad(HAK_ERR_INTERIOR_POINTER, -1, 0);
+    default: return hak_route_bad(HAK_ERR_INVALID_POINTER, -1, 0);
+  }
 }
 
 hak_route_t hak_route(const void* p) {
   uintptr_t a = (uintptr_t)p;
-  switch (hak_region_kind(a)) {
-    case HAK_REGION_SUPERSLAB: return hak_route_small(a, hak_page_of(a));
-    case HAK_REGION_LARGE:
-    case HAK_REGION_LARGE_TAIL: return route_large(a);
-    default: return hak_route_bad(HAK_ERR_INVALID_POINTER, -1, 0);
-  }
+  if (hak_region_kind(a) == HAK_REGION_SUPERSLAB) return hak_route_small(a, hak_page_of(a));
+  return route_large(a);
 }
 
 void hak_route_report(const hak_route_t* r, const void* p, const char* func) {

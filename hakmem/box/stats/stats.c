@@ -76,7 +76,8 @@ void hak_stats_collect(hak_stats_t* out) {
   hak_large_counters_get(&large);
   out->large_live_blocks = large.live_blocks;
   out->large_live_bytes = large.live_bytes;
-  out->large_cached_bytes = large.cached_bytes;
+  out->large_cached_bytes = large.free_bytes;
+  out->meta_bytes = large.meta_bytes;
   out->superslabs = ss.superslabs;
   out->slabs = ss.slabs;
   out->retained_bytes = ss.retained_bytes;

@@ -19,7 +19,9 @@ _Static_assert(HAK_PAGE_SIZE + HAK_SS_PAGES * HAK_MAX_SLAB_BLOCKS * HAK_SS_BLOCK
 _Static_assert(HAK_OS_PAGES_PER_PAGE == 16, "purged[] has one bit per OS page");
 
 /* page-aligned: for madvise */
-uint8_t hak_region_map[HAK_REGISTRY_SIZE] __attribute__((aligned(4096)));
+uint64_t hak_region_bits[HAK_REGISTRY_SIZE / 64] __attribute__((aligned(4096)));
+uint8_t hak_region_fast[HAK_FAST_CHUNKS] __attribute__((aligned(4096)));
+uintptr_t hak_fast_first_chunk = (uintptr_t)1 << 63;
 static int g_registry_advised;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -33,16 +35,28 @@ static void retained_add(int64_t delta) {
   hak_release_retained_add(HAK_RETAINED_PAGES, delta);
 }
 
-void hak_registry_set(uintptr_t base, size_t size, unsigned kind, unsigned tail_kind) {
+void hak_registry_set(uintptr_t base, size_t size, unsigned kind) {
   size_t first = base >> HAK_SS_SHIFT, n = size >> HAK_SS_SHIFT;
   /* Before the map's first write (a writer racing with the first may write before the advice:
-   * harmless but for 2 MiB of RSS): where THP is "always", each of the few bytes written, near the
-   * end of the 64 MiB map, could make 2 MiB of it resident. */
+   * harmless but for 2 MiB of RSS): where THP is "always", each of the few words written, near the
+   * end of the 8 MiB map, could make 2 MiB of it resident. */
   if (!__atomic_load_n(&g_registry_advised, __ATOMIC_ACQUIRE) &&
       !__atomic_exchange_n(&g_registry_advised, 1, __ATOMIC_ACQ_REL))
-    hak_os_no_huge_pages(hak_region_map, sizeof hak_region_map);
-  __atomic_store_n(&hak_region_map[first], (uint8_t)kind, __ATOMIC_RELEASE);
-  for (size_t i = 1; i < n; i++) __atomic_store_n(&hak_region_map[first + i], (uint8_t)tail_kind, __ATOMIC_RELEASE);
+  {
+    hak_os_no_huge_pages(hak_region_bits, sizeof hak_region_bits);
+    hak_os_no_huge_pages(hak_region_fast, sizeof hak_region_fast);
+    /* The window: 3 TiB below the first chunk registered, 1 TiB above (within the space). */
+    size_t below = HAK_FAST_CHUNKS - HAK_FAST_CHUNKS / 4, top = HAK_REGISTRY_SIZE - HAK_FAST_CHUNKS;
+    size_t start = first > below ? first - below : 0;
+    __atomic_store_n(&hak_fast_first_chunk, start < top ? start : top, __ATOMIC_RELEASE);
+  }
+  for (size_t c = first; c < first + n; c++) {
+    uint64_t bit = 1ull << (c % 64);
+    if (kind == HAK_REGION_SUPERSLAB) __atomic_fetch_or(&hak_region_bits[c / 64], bit, __ATOMIC_RELEASE);
+    else __atomic_fetch_and(&hak_region_bits[c / 64], ~bit, __ATOMIC_RELEASE);
+    uintptr_t i = c - hak_fast_first_chunk;
+    if (i < HAK_FAST_CHUNKS) __atomic_store_n(&hak_region_fast[i], (uint8_t)(kind == HAK_REGION_SUPERSLAB), __ATOMIC_RELEASE);
+  }
 }
 
 static size_t pages_bytes(uint32_t mask) { return (size_t)__builtin_popcount(mask) * HAK_PAGE_SIZE; }
@@ -64,7 +78,7 @@ static hak_superslab_t* ss_new(void) {
   g_list = ss;
   g_superslabs++;
   g_empty_superslabs++;
-  hak_registry_set((uintptr_t)ss, HAK_SS_SIZE, HAK_REGION_SUPERSLAB, HAK_REGION_SUPERSLAB);
+  hak_registry_set((uintptr_t)ss, HAK_SS_SIZE, HAK_REGION_SUPERSLAB);
   return ss;
 }
 
@@ -76,7 +90,7 @@ static void ss_unmap(hak_superslab_t* ss) {
   hak_release_returned(pages_bytes(ss->committed));
   g_superslabs--;
   g_empty_superslabs--;
-  hak_registry_set((uintptr_t)ss, HAK_SS_SIZE, HAK_REGION_NONE, HAK_REGION_NONE);
+  hak_registry_set((uintptr_t)ss, HAK_SS_SIZE, HAK_REGION_NONE);
   hak_os_unmap(ss, HAK_SS_SIZE);
 }
 

@@ -13,8 +13,13 @@
  *              free blocks ("purge"); their state is kept in the header (purged, offlist, dirty).
  *   block bytes  one per block (safe: its state) or two (observe: the tag of the thread that
  *              allocated it), in header pages after the first; slab->states points to them.
- *   registry   one byte per 2 MiB of the 47-bit address space (64 MiB of untouched .bss): NONE, a
- *              SuperSlab, or a large region. Readers need no lock; writers hold the box's lock.
+ *   registry   one bit per 2 MiB of the 47-bit address space (8 MiB of untouched .bss): whether a
+ *              SuperSlab is there; and for free()'s fast path the same as one byte per 2 MiB of a
+ *              4 TiB window placed around the first SuperSlab, 3 TiB below it (mappings come top
+ *              down) and 1 TiB above (2 MiB of .bss: a byte compare, no bit extraction; a SuperSlab
+ *              outside the window is freed through the slow path). Readers need no lock;
+ *              writers hold the box's lock. (Large blocks are found through the large box's page
+ *              map.) A byte per chunk of the whole space would be 64 MiB of address space.
  * Invariants: a registered chunk is wholly hakmem's; a page that holds no blocks has class
  * HAK_CLASS_NONE; slab->start is 64 KiB-aligned so a block is aligned to its size's lowest bit.
  * Thread-safety: slab fields other than head, and the free info's owner, are protected by the owning
@@ -41,14 +46,12 @@
 #define HAK_SS_BLOCK_BYTES (HAK_CFG_CHECK_FREE ? 1 : HAK_CFG_STATS ? 2 : 0)
 #define HAK_SS_HEADER_PAGES (HAK_CFG_CHECK_FREE ? 3 : HAK_CFG_STATS ? 5 : 1)
 #define HAK_ADDR_BITS 47
-#define HAK_REGISTRY_SIZE ((size_t)1 << (HAK_ADDR_BITS - HAK_SS_SHIFT))
+#define HAK_REGISTRY_SIZE ((size_t)1 << (HAK_ADDR_BITS - HAK_SS_SHIFT)) /* chunks: one bit each */
 #define HAK_MAX_SLAB_BLOCKS 4096 /* 64 KiB / 16 B; bounds the safe profile's state bytes */
 
 enum hak_region_kind {
   HAK_REGION_NONE = 0,
   HAK_REGION_SUPERSLAB = 1,
-  HAK_REGION_LARGE = 2,      /* the chunk holding a large region's header */
-  HAK_REGION_LARGE_TAIL = 3, /* further chunks of a large region */
 };
 
 /* Block states of the safe profile (one byte per block), changed when a block moves between the
@@ -161,12 +164,26 @@ HAK_INLINE unsigned hak_page_class(const hak_slab_t* page) {
   return __atomic_load_n(&hak_page_info(page)->cls, __ATOMIC_ACQUIRE);
 }
 
-extern uint8_t hak_region_map[HAK_REGISTRY_SIZE] HAK_HIDDEN;
+extern uint64_t hak_region_bits[HAK_REGISTRY_SIZE / 64] HAK_HIDDEN;
+#define HAK_FAST_WINDOW_BITS 42 /* 4 TiB */
+#define HAK_FAST_CHUNKS ((size_t)1 << (HAK_FAST_WINDOW_BITS - HAK_SS_SHIFT))
+extern uint8_t hak_region_fast[HAK_FAST_CHUNKS] HAK_HIDDEN;
+/* The window's first chunk: set once, before the first SuperSlab is registered; until then a
+ * value that puts every address outside. */
+extern uintptr_t hak_fast_first_chunk HAK_HIDDEN;
+
+/* free()'s fast path: whether a is in a SuperSlab inside the window (false elsewhere, SuperSlab or
+ * not: hak_region_kind says). One subtraction covers both bounds. */
+HAK_INLINE int hak_region_fast_superslab(uintptr_t a) {
+  uintptr_t i = (a >> HAK_SS_SHIFT) - hak_fast_first_chunk; /* written once, before the first SuperSlab */
+  return i < HAK_FAST_CHUNKS && hak_region_fast[i];
+}
 
 /* The registry kind of the 2 MiB chunk holding address a (NONE above the 47-bit space). */
 HAK_INLINE unsigned hak_region_kind(uintptr_t a) {
-  uintptr_t chunk = a >> HAK_SS_SHIFT;
-  return chunk < HAK_REGISTRY_SIZE ? hak_region_map[chunk] : HAK_REGION_NONE;
+  uintptr_t word = a >> (HAK_SS_SHIFT + 6);
+  if (word >= HAK_REGISTRY_SIZE / 64) return HAK_REGION_NONE;
+  return (unsigned)(hak_region_bits[word] >> ((a >> HAK_SS_SHIFT) % 64)) & 1u;
 }
 
 /* The page entry of an address inside a SuperSlab: pure arithmetic, ss + offset + page * 64. */
@@ -185,8 +202,8 @@ HAK_INLINE hak_slab_t* hak_slab_head(hak_slab_t* page) {
 HAK_HIDDEN hak_slab_t* hak_ss_slab_alloc(unsigned cls);
 /* Gives an empty slab's pages back to its SuperSlab (and maybe the OS, as the release policy says). */
 HAK_HIDDEN void hak_ss_slab_free(hak_slab_t* slab);
-/* Marks [base, base + size) (2 MiB-aligned) in the registry: first chunk kind, the rest tail_kind. */
-HAK_HIDDEN void hak_registry_set(uintptr_t base, size_t size, unsigned kind, unsigned tail_kind);
+/* Marks the chunks of [base, base + size) (2 MiB-aligned) in the registry as kind. */
+HAK_HIDDEN void hak_registry_set(uintptr_t base, size_t size, unsigned kind);
 
 typedef struct hak_ss_counters {
   uint64_t superslabs;     /* mapped now */

@@ -185,6 +185,17 @@ TEST(Misuse, WriteAfterFree) {
   if (Safe()) ExpectAbort("write_after_free", Error(kWriteAfterFree, "malloc", kClass40, kAborting));
   else ExpectUndetected("write_after_free", Say("the freed block was handed out again"));
 }
+// (f) sizes that do not match the block: free_sized and sized operator delete, checked in safe.
+const char kSizeMismatch[] = "size mismatch";
+TEST(Misuse, FreeSizedSmallerThanTheRequest) {
+  if (Safe()) ExpectAbort("free_sized_smaller", Error(kSizeMismatch, "free_sized", Small(28, 5120), kAborting));
+  else ExpectUndetected("free_sized_smaller");
+}
+TEST(Misuse, SizedDeleteWithAnotherTypesSize) {
+  if (Safe()) ExpectAbort("delete_wrong_size", Error(kSizeMismatch, "operator delete", Small(14, 448), kAborting));
+  else ExpectUndetected("delete_wrong_size");
+}
+
 TEST(Misuse, OverflowPastUsableSize) {
   if (Safe()) ExpectAbort("overflow", Error(kOverflow, "free", kClass40, kAborting));
   else ExpectUndetected("overflow");

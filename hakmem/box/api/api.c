@@ -165,10 +165,24 @@ size_t hak_malloc_usable_size(const void* ptr) {
   return usable_of(&r);
 }
 
-static void free_checked_size(void* ptr, size_t size, const char* func) {
+/* Whether a block could have been asked for with size bytes (and alignment): no more than it
+ * holds and, for an unaligned request, not less than half of it unless the size's own class is the
+ * block's (realloc keeps a block that shrinks to half of it, so half is all that is known without
+ * the requested size). */
+static int size_fits_block(const hak_route_t* r, size_t size, size_t alignment) {
+  size_t usable = usable_of(r);
+  if (size > usable) return 0;
+  if (alignment > 16 || size >= usable / 2) return 1;
+  return r->kind == HAK_ROUTE_SMALL && hak_class_of(size + HAK_CANARY_BYTES) == (unsigned)r->cls;
+}
+
+/* safe: a size (and alignment) that the block cannot have been asked for is reported, and the
+ * block is not freed. */
+static void free_checked_size(void* ptr, size_t size, size_t alignment, const char* func) {
   if (HAK_CFG_CHECK_FREE && ptr) {
     hak_route_t r = hak_route(ptr);
-    if (r.kind != HAK_ROUTE_BAD && size > usable_of(&r)) {
+    if (r.kind != HAK_ROUTE_BAD &&
+        (!size_fits_block(&r, size, alignment) || (alignment > 16 && (uintptr_t)ptr % alignment))) {
       hak_report_error(HAK_ERR_SIZE_MISMATCH, ptr, func, r.cls, r.block_size);
       return;
     }
@@ -176,12 +190,20 @@ static void free_checked_size(void* ptr, size_t size, const char* func) {
   hak_front_free_named(ptr, func);
 }
 
-void hak_free_sized(void* ptr, size_t size) { free_checked_size(ptr, size, "free_sized"); }
+void hak_free_sized(void* ptr, size_t size) { free_checked_size(ptr, size, 0, "free_sized"); }
 
 void hak_free_aligned_sized(void* ptr, size_t alignment, size_t size) {
-  (void)alignment;
-  free_checked_size(ptr, size, "free_aligned_sized");
+  free_checked_size(ptr, size, alignment, "free_aligned_sized");
 }
+
+#ifdef HAK_OVERRIDE
+/* C++'s sized and aligned operator delete (new_delete.cc); size 0: unsized. */
+HAK_HIDDEN void hak_api_delete(void* ptr, size_t size, size_t alignment);
+void hak_api_delete(void* ptr, size_t size, size_t alignment) {
+  if (size || alignment > 16) free_checked_size(ptr, size, alignment, "operator delete");
+  else hak_front_free_named(ptr, "operator delete");
+}
+#endif
 
 int hak_trim(size_t pad) {
   (void)pad;

@@ -131,7 +131,10 @@ void Release(int slot, int how) {
   Forget(slot);
   switch (how) {
     case 0: hak_free(p); break;
-    case 1: hak_free_sized(p, size); break;
+    case 1:  // free_sized is for blocks asked for without an alignment (C23); others state theirs
+      if (align <= 16) hak_free_sized(p, size);
+      else hak_free_aligned_sized(p, align, size);
+      break;
     case 2: hak_free_aligned_sized(p, align, size); break;
     default: FUZZ_CHECK(hak_realloc(p, 0) == nullptr, "realloc(p, 0) returns NULL"); break;
   }

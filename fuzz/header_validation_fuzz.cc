@@ -41,6 +41,7 @@ constexpr uint8_t kPoisonByte = 0xdb;
 struct Live {
   size_t size;
   size_t extent;  // small: the block size; large: the usable size
+  size_t align;   // as asked for (16: none)
   int cls;        // -1: large
   bool canary_damaged;
   bool canary_saved;
@@ -106,7 +107,7 @@ void Forget(uintptr_t p) {
   g_freed.push_back(p);
 }
 
-void Take(void* ptr, size_t size, const char* api) {
+void Take(void* ptr, size_t size, const char* api, size_t align = 16) {
   FUZZ_CHECK(ptr, "%s(%zu) failed", api, size);
   uintptr_t p = (uintptr_t)ptr;
   FUZZ_CHECK(!g_quarantined.count(p), "%s(%zu) handed out the quarantined block %p", api, size, ptr);
@@ -115,7 +116,7 @@ void Take(void* ptr, size_t size, const char* api) {
   FUZZ_CHECK(!g_live.count(p) && Containing(p) == g_live.end(), "%s(%zu) = %p overlaps a live block", api, size, ptr);
   hak_route_t r = hak_route(ptr);
   FUZZ_CHECK(r.kind != HAK_ROUTE_BAD, "%s(%zu) = %p does not route (error %d)", api, size, ptr, (int)r.error);
-  Live b = {size, r.block_size, r.kind == HAK_ROUTE_SMALL ? r.cls : -1, false, false, {0}};
+  Live b = {size, r.block_size, align, r.kind == HAK_ROUTE_SMALL ? r.cls : -1, false, false, {0}};
   auto next = g_live.upper_bound(p);
   FUZZ_CHECK(next == g_live.end() || next->first >= p + b.extent, "%s(%zu) = %p overlaps the block at %#lx", api, size,
              ptr, (unsigned long)next->first);
@@ -143,7 +144,10 @@ void FreeLive(uintptr_t p, int how) {
   }
   switch (how) {
     case 0: hak_free((void*)p); break;
-    case 1: hak_free_sized((void*)p, b.size); break;
+    case 1:  // free_sized for blocks asked for without an alignment (C23), else with theirs
+      if (b.align <= 16) hak_free_sized((void*)p, b.size);
+      else hak_free_aligned_sized((void*)p, b.align, b.size);
+      break;
     default: FUZZ_CHECK(!hak_realloc((void*)p, 0), "realloc(p, 0)"); break;
   }
   CheckErrors(overflow ? "free of an overflowed block" : "valid free", (void*)p);
@@ -172,7 +176,7 @@ void Allocate(FuzzedDataProvider& in) {
     case 1: Take(hak_calloc(1, size), size, "calloc"); break;
     case 2: {
       size_t align = (size_t)32 << in.ConsumeIntegralInRange<int>(0, 10);
-      Take(hak_aligned_alloc(align, size), size, "aligned_alloc");
+      Take(hak_aligned_alloc(align, size), size, "aligned_alloc", align);
       break;
     }
     default: {

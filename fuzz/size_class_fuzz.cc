@@ -92,15 +92,17 @@ void CheckBlock(void* p, size_t size, size_t align, const char* api, uint32_t ta
   ForEachSampledRange(usable, [&](size_t from, size_t to) { FillPattern(b, tag, from, to); });
 }
 
-void VerifyAndFree(void* p, size_t size, uint32_t tag, int how) {
+// how: free, free_sized (free_aligned_sized for a block asked for with an alignment: C23 gives
+// free_sized only malloc's blocks), free_aligned_sized.
+void VerifyAndFree(void* p, size_t size, size_t align, uint32_t tag, int how) {
   size_t usable = hak_malloc_usable_size(p);
   ForEachSampledRange(usable, [&](size_t from, size_t to) {
     size_t bad = CheckPattern((uint8_t*)p, tag, from, to);
     FUZZ_CHECK(bad == to, "block %p (usable %zu) changed at %zu", p, usable, bad);
   });
   if (how == 0) hak_free(p);
-  else if (how == 1) hak_free_sized(p, size);
-  else hak_free_aligned_sized(p, 16, size);
+  else if (how == 1 && align <= 16) hak_free_sized(p, size);
+  else hak_free_aligned_sized(p, align, size);
 }
 
 }  // namespace
@@ -125,6 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t len) {
     CheckMapping(size, align);
     bool possible = size <= kMaxLarge;
     void* p = nullptr;  // checked and filled when possible; impossible sizes that succeed are only freed
+    size_t asked = 16;  // the alignment p was asked for with
     switch (api) {
       case 0:
         p = hak_malloc(size);
@@ -155,6 +158,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t len) {
       }
       case 2:
         p = hak_aligned_alloc(align, size);
+        asked = align;
         if (possible) CheckBlock(p, size, align, "aligned_alloc", tag);
         break;
       case 3: {
@@ -169,6 +173,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t len) {
         } else if (possible) {
           CheckBlock(p, size, align, "posix_memalign", tag);
         }
+        asked = align;
         break;
       }
       case 4: {
@@ -181,11 +186,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t len) {
         p = hak_memalign(odd, size);
         size_t rounded = 1;
         while (rounded < odd) rounded <<= 1;
+        asked = rounded;
         if (possible) CheckBlock(p, size, rounded, "memalign", tag);
         break;
       }
       case 5:
         p = hak_valloc(size);
+        asked = 4096;
         if (possible) CheckBlock(p, size, 4096, "valloc", tag);
         break;
       case 6: {
@@ -223,7 +230,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t len) {
         }
         break;
     }
-    if (p && possible) VerifyAndFree(p, size, tag, how);
+    if (p && possible) VerifyAndFree(p, size, asked, tag, how);
     else if (p) hak_free(p);
   }
   FUZZ_CHECK(hak_report_error_count() == errors_before, "a valid program was reported");

@@ -184,13 +184,16 @@ static unsigned transfer_limit(unsigned cls, int eager) {
 static size_t slab_bytes(const hak_slab_t* s) { return (size_t)s->npages * HAK_PAGE_SIZE; }
 
 /* An eager flush purges a slab it touched once this many bytes were freed into it since its last
- * purge (a purge walks the slab's free list: not at every block), and at every touch once at most
- * a quarter of it is in use, so that a slab kept by a few cached blocks keeps only their pages. */
+ * purge (a purge walks the slab's free list: not at every block), and, once at most a quarter of it
+ * is in use, as soon as an eighth of its free blocks were freed since (so that a slab kept by a few
+ * cached blocks keeps only their pages, while the walks cost a bounded amount per block freed: at
+ * every touch, a slab emptied by many small flushes was walked once per flush). */
 #define EAGER_PURGE_BYTES ((size_t)16 << 10)
 
 static int purge_due(hak_slab_t* s) {
-  size_t dirty = (size_t)hak_ss_of(s)->dirty[head_of(s)] * s->block_size;
-  return dirty >= EAGER_PURGE_BYTES || (dirty && (size_t)s->used * s->block_size * 4 <= slab_bytes(s));
+  size_t blocks = hak_ss_of(s)->dirty[head_of(s)], dirty = blocks * s->block_size;
+  return dirty >= EAGER_PURGE_BYTES ||
+         (dirty && (size_t)s->used * s->block_size * 4 <= slab_bytes(s) && blocks * 8 >= (size_t)(s->capacity - s->used));
 }
 
 /* What a slab adds to its class's due bytes: its dirty bytes once a purge is due. Below that (at

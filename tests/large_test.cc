@@ -1,6 +1,7 @@
 // large box: blocks above 256 KiB as page-granular spans. Whole pages found only from their first
 // byte, freed spans merged and split for later requests without system calls, double frees and
 // interior pointers told apart, realloc in place or by moving pages, the release policy, trim.
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -58,6 +59,8 @@ void release(void* p) {
   hak_large_free(h);
 }
 
+// Spans, merging, reuse and resizing: every profile but safe (below).
+#if !defined(HAK_PROFILE_SAFE)
 TEST(Large, BlocksAreWholePagesFoundOnlyFromTheirStart) {
   Policy lean(HAK_RELEASE_LEAN);  // every block a fresh mapping
   struct Case {
@@ -291,6 +294,63 @@ TEST(Large, TrimUnmapsEveryFreeSpan) {
   EXPECT_EQ(hak_large_diagnose(ps.back(), &size), HAK_LARGE_WAS_FREED);
   EXPECT_EQ(size, 300 * KiB + 19 * 64 * KiB);
 }
+
+#endif  // !HAK_PROFILE_SAFE
+
+#if defined(HAK_PROFILE_SAFE)
+// How a stray access ends: killed by SIGSEGV; under AddressSanitizer, its report and exit code 1.
+#if defined(__SANITIZE_ADDRESS__)
+#define HAKT_FAULTED ::testing::ExitedWithCode(1)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAKT_FAULTED ::testing::ExitedWithCode(1)
+#endif
+#endif
+#ifndef HAKT_FAULTED
+#define HAKT_FAULTED ::testing::KilledBySignal(SIGSEGV)
+#endif
+
+// safe (HAK_CFG_CHECK_FREE): every block a new mapping with an inaccessible guard page after it; a freed block
+// inaccessible in the quarantine (at most HAK_LARGE_QUARANTINE blocks and
+// HAK_LARGE_QUARANTINE_BYTES), then unmapped, its start still known as freed.
+TEST(Large, SafeGuardsEveryBlockAndQuarantinesFreedOnes) {
+  hak_large_trim();
+  release(alloc(1 * MiB));  // the page map's leaf and a descriptor pool: mapped once
+  hak_os_counters_t os0 = os();
+  uint8_t* p = alloc(1 * MiB);
+  ASSERT_NE(p, nullptr);
+  memset(p, 1, 1 * MiB);
+  EXPECT_EQ(os().mmap_calls, os0.mmap_calls + 1) << "a new mapping, though a freed block of that size waits";
+  const void* block = nullptr;
+  size_t size = 0;
+  EXPECT_EQ(hak_large_fault((uintptr_t)p + 1 * MiB, &block, &size), HAK_LARGE_OVERFLOW);
+  EXPECT_EQ(block, p);
+  EXPECT_EQ(size, 1 * MiB);
+  EXPECT_EQ(hak_large_fault((uintptr_t)p + 4096, &block, &size), HAK_LARGE_NO_FAULT) << "inside a live block";
+  EXPECT_EXIT(p[1 * MiB] = 1, HAKT_FAULTED, "") << "the guard page";
+  release(p);
+  EXPECT_EQ(hak_large_fault((uintptr_t)p + 100, &block, &size), HAK_LARGE_FREED_ACCESS);
+  EXPECT_EQ(block, p);
+  EXPECT_EXIT(p[100] = 1, HAKT_FAULTED, "") << "freed: inaccessible";
+  size_t was = 0;
+  EXPECT_EQ(hak_large_diagnose(p, &was), HAK_LARGE_WAS_FREED);
+  EXPECT_EQ(was, 1 * MiB);
+  // 80 more freed blocks of 300 KiB: the first leaves the quarantine, whose bounds hold.
+  std::vector<uint8_t*> ps;
+  for (int i = 0; i < 80; i++) ps.push_back(alloc(300 * KiB));
+  for (uint8_t* q : ps) release(q);
+  EXPECT_EQ(hak_large_fault((uintptr_t)p + 100, &block, &size), HAK_LARGE_NO_FAULT) << "left the quarantine";
+  EXPECT_EQ(hak_large_diagnose(p, &was), HAK_LARGE_WAS_FREED) << "still known as freed";
+  EXPECT_LE(counters().free_bytes, HAK_LARGE_QUARANTINE_BYTES);
+  EXPECT_EQ(hak_large_fault((uintptr_t)ps.back(), &block, &size), HAK_LARGE_FREED_ACCESS);
+  uint8_t* r = alloc(1 * MiB);
+  EXPECT_EQ(hak_large_resize(hak_large_lookup(r), 2 * MiB), nullptr) << "realloc copies in safe";
+  release(r);
+  hak_large_trim();
+  EXPECT_EQ(counters().free_bytes, 0u);
+  EXPECT_EQ(hak_large_fault((uintptr_t)ps.back(), &block, &size), HAK_LARGE_NO_FAULT) << "trim empties it";
+}
+#endif
 
 TEST(Large, ImpossibleSizesFail) {
   for (size_t n : {SIZE_MAX, SIZE_MAX / 2, ((size_t)1 << 47) + 1})

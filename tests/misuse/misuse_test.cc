@@ -196,6 +196,28 @@ TEST(Misuse, SizedDeleteWithAnotherTypesSize) {
   else ExpectUndetected("delete_wrong_size");
 }
 
+// (g) large blocks in safe: a guard page after each and freed ones inaccessible; the fault kills
+// the program with SIGSEGV after hakmem's line naming the block.
+std::string FaultLine(const std::string& error) {
+  return "hakmem: error: " + Esc(error) +
+         ": pointer \\2 in a memory access \\(large block of 1048576 bytes at 0x[0-9a-f]+\\); killed by SIGSEGV\n";
+}
+void ExpectFault(const char* program, const std::string& error) {
+  if (Safe()) {
+    EXPECT_EXIT(RunProgram(program), ::testing::KilledBySignal(SIGSEGV), Whole(Pointer() + FaultLine(error)));
+  } else {
+    EXPECT_EXIT(RunProgram(program), ::testing::ExitedWithCode(0),
+                Whole(Pointer() + Say("not attempted outside safe") + kSurvived));
+  }
+}
+TEST(Misuse, LargeUseAfterFree) { ExpectFault("large_use_after_free", "use after free"); }
+TEST(Misuse, LargeOverflowPastTheEnd) { ExpectFault("large_overflow", kOverflow); }
+TEST(Misuse, ProgramsOwnSegvHandlerStillRuns) {
+  EXPECT_EXIT(RunProgram("own_segv_handler"), ::testing::ExitedWithCode(0),
+              Whole(Pointer() + Say("own handler ran, installed before hakmem's") +
+                    Say("own handler ran, installed after hakmem's") + kSurvived));
+}
+
 TEST(Misuse, OverflowPastUsableSize) {
   if (Safe()) ExpectAbort("overflow", Error(kOverflow, "free", kClass40, kAborting));
   else ExpectUndetected("overflow");

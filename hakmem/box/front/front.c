@@ -8,6 +8,7 @@
 #endif
 
 #include "hakmem/box/central/central.h"
+#include "hakmem/box/fault/fault.h"
 #include "hakmem/box/large/large.h"
 #include "hakmem/box/release/release.h"
 #include "hakmem/box/report/report.h"
@@ -120,6 +121,7 @@ static unsigned refill_or_trim(unsigned cls, void** out, unsigned n) {
 }
 
 void* hak_front_large_alloc(size_t size, size_t align, int zero) {
+  if (HAK_CFG_CHECK_FREE) hak_fault_install(); /* safe: the guard pages' faults get a name */
   void* p = hak_large_alloc(size, align, zero);
   if (!p && size <= ((size_t)1 << HAK_ADDR_BITS)) { /* beyond the address space: no retry */
     hak_front_trim();

@@ -43,6 +43,13 @@ static uint64_t g_live_blocks, g_live_bytes; /* atomics: read without the lock *
 
 static size_t round_up(size_t v, size_t a) { return (v + a - 1) & ~(a - 1); }
 
+/* safe: a guard page after every block, freed blocks quarantined (large.h). */
+#define GUARDED HAK_CFG_CHECK_FREE
+#define GUARD_BYTES (GUARDED ? PAGE : 0)
+static hak_large_t* g_quarantine[HAK_LARGE_QUARANTINE]; /* read by the fault handler without the lock */
+static unsigned g_quarantine_next;
+static size_t g_quarantine_bytes; /* address space held, guards included */
+
 /* ---- page map ---------------------------------------------------------------------------- */
 
 static uintptr_t pm_get(uintptr_t a) {
@@ -291,15 +298,23 @@ void* hak_large_alloc(size_t size, size_t align, int zero) {
   if (size > ((size_t)1 << HAK_ADDR_BITS) || align > ((size_t)1 << HAK_ADDR_BITS)) return NULL;
   if (align < PAGE) align = PAGE;
   size_t bytes = round_up(size ? size : 1, PAGE);
-  pthread_mutex_lock(&g_lock);
-  hak_large_t* h = free_take(bytes + align - PAGE);
-  if (h) h = carve(h, bytes, align);
-  pthread_mutex_unlock(&g_lock);
-  if (h) hak_release_reused();
+  hak_large_t* h = NULL;
+  if (!GUARDED) {
+    pthread_mutex_lock(&g_lock);
+    h = free_take(bytes + align - PAGE);
+    if (h) h = carve(h, bytes, align);
+    pthread_mutex_unlock(&g_lock);
+    if (h) hak_release_reused();
+  }
   int fresh = !h;
   if (!h) {
-    uint8_t* base = align > PAGE ? hak_os_map_aligned(bytes, align) : hak_os_map(bytes);
+    size_t map = bytes + (GUARDED ? PAGE : 0);
+    uint8_t* base = align > PAGE ? hak_os_map_aligned(map, align) : hak_os_map(map);
     if (!base) return NULL;
+    if (GUARDED && !hak_os_protect(base + bytes, PAGE, 0)) {
+      hak_os_unmap(base, map);
+      return NULL;
+    }
     pthread_mutex_lock(&g_lock);
     h = pm_cover((uintptr_t)base, bytes) ? desc_new() : NULL;
     if (h) {
@@ -310,12 +325,12 @@ void* hak_large_alloc(size_t size, size_t align, int zero) {
     }
     pthread_mutex_unlock(&g_lock);
     if (!h) {
-      hak_os_unmap(base, bytes);
+      hak_os_unmap(base, map);
       return NULL;
     }
     hak_release_committed(bytes);
   }
-  live_add(1, (int64_t)h->size);
+  live_add(1, (int64_t)(h->size + GUARD_BYTES)); /* the address space it holds */
   if (zero && !fresh) memset(h->user, 0, size);
   return h->user;
 }
@@ -355,8 +370,65 @@ hak_large_verdict_t hak_large_diagnose(const void* p, size_t* size) {
   return v;
 }
 
+/* safe: h's pages go back and become inaccessible, h waits in the quarantine; the oldest blocks
+ * leave it (their ranges, guards included, are unmapped) while it holds more than
+ * HAK_LARGE_QUARANTINE blocks or HAK_LARGE_QUARANTINE_BYTES of address space. A bigger block is
+ * unmapped at once (its range faults until the OS maps something else there). */
+static void quarantine(hak_large_t* h) {
+  uint8_t* user = h->user;
+  size_t size = h->size, span = size + PAGE;
+  hak_os_decommit(user, size);
+  hak_os_protect(user, size, 0);
+  hak_release_returned(size);
+  hak_large_t* out = NULL; /* leaving, through next */
+  pthread_mutex_lock(&g_lock);
+  h->freed_size = size;
+  h->magic = HAK_LARGE_FREED; /* its page map entries stay: a second free is a double free */
+  if (span > HAK_LARGE_QUARANTINE_BYTES) {
+    h->next = NULL;
+    out = h;
+  } else {
+    /* h takes the oldest slot; older blocks leave too while the bytes are over the bound. */
+    unsigned at = g_quarantine_next;
+    for (unsigned k = 0; k < HAK_LARGE_QUARANTINE; k++) {
+      unsigned i = (at + k) % HAK_LARGE_QUARANTINE;
+      hak_large_t* old = g_quarantine[i];
+      if (k && g_quarantine_bytes + span <= HAK_LARGE_QUARANTINE_BYTES) break;
+      if (!old) continue;
+      __atomic_store_n(&g_quarantine[i], NULL, __ATOMIC_RELEASE);
+      g_quarantine_bytes -= old->size + PAGE;
+      g_free_bytes -= old->size + PAGE;
+      old->next = out;
+      out = old;
+    }
+    __atomic_store_n(&g_quarantine[at], h, __ATOMIC_RELEASE);
+    g_quarantine_next = (at + 1) % HAK_LARGE_QUARANTINE;
+    g_quarantine_bytes += span;
+    g_free_bytes += span;
+  }
+  for (hak_large_t* o = out; o; o = o->next) {
+    pm_set((uintptr_t)o->user + o->size - PAGE, 0);
+    pm_set((uintptr_t)o->user, MARK(o->size));
+    o->magic = 0;
+  }
+  pthread_mutex_unlock(&g_lock);
+  for (hak_large_t* o = out; o; o = o->next) hak_os_unmap(o->user, o->size + PAGE);
+  if (!out) return;
+  pthread_mutex_lock(&g_lock);
+  while (out) {
+    hak_large_t* next = out->next;
+    desc_free(out);
+    out = next;
+  }
+  pthread_mutex_unlock(&g_lock);
+}
+
 void hak_large_free(hak_large_t* h) {
-  live_add(-1, -(int64_t)h->size);
+  live_add(-1, -(int64_t)(h->size + GUARD_BYTES));
+  if (GUARDED) {
+    quarantine(h);
+    return;
+  }
   pthread_mutex_lock(&g_lock);
   h->freed_size = h->size;
   free_add(h, MARK(h->size));
@@ -370,6 +442,7 @@ void* hak_large_resize(hak_large_t* h, size_t size) {
   size_t bytes = round_up(size, PAGE), old = h->size;
   uintptr_t start = (uintptr_t)h->user, end = start + old;
   if (bytes == old) return h->user;
+  if (GUARDED) return NULL; /* the guard page stays where it is: realloc copies */
   pthread_mutex_lock(&g_lock);
   if (bytes < old) { /* the tail becomes a free span */
     hak_large_t* tail = desc_new();
@@ -464,8 +537,51 @@ void* hak_large_resize(hak_large_t* h, size_t size) {
 void hak_large_trim(void) {
   pthread_mutex_lock(&g_lock);
   hak_large_t* released = take_released(1);
+  hak_large_t* quarantined = NULL; /* safe: its pages went back at the free; the ranges go now */
+  for (unsigned i = 0; i < HAK_LARGE_QUARANTINE; i++) {
+    hak_large_t* q = g_quarantine[i];
+    if (!q) continue;
+    __atomic_store_n(&g_quarantine[i], NULL, __ATOMIC_RELEASE);
+    g_quarantine_bytes -= q->size + PAGE;
+    g_free_bytes -= q->size + PAGE;
+    pm_set((uintptr_t)q->user + q->size - PAGE, 0);
+    pm_set((uintptr_t)q->user, MARK(q->size));
+    q->magic = 0;
+    q->next = quarantined;
+    quarantined = q;
+  }
   pthread_mutex_unlock(&g_lock);
   unmap_list(released);
+  for (hak_large_t* q = quarantined; q; q = q->next) hak_os_unmap(q->user, q->size + PAGE);
+  pthread_mutex_lock(&g_lock);
+  while (quarantined) {
+    hak_large_t* next = quarantined->next;
+    desc_free(quarantined);
+    quarantined = next;
+  }
+  pthread_mutex_unlock(&g_lock);
+}
+
+hak_large_fault_kind_t hak_large_fault(uintptr_t addr, const void** block, size_t* size) {
+  if (!GUARDED) return HAK_LARGE_NO_FAULT;
+  uintptr_t page = addr & ~(uintptr_t)(PAGE - 1);
+  uintptr_t e = page >= PAGE ? pm_get(page - PAGE) : 0; /* the last page of a live block before a guard */
+  hak_large_t* h = (hak_large_t*)e;
+  if (e && !(e & 1) && __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) == HAK_LARGE_LIVE &&
+      (uintptr_t)h->user + h->size == page) {
+    *block = h->user;
+    *size = h->size;
+    return HAK_LARGE_OVERFLOW;
+  }
+  for (unsigned i = 0; i < HAK_LARGE_QUARANTINE; i++) {
+    hak_large_t* q = __atomic_load_n(&g_quarantine[i], __ATOMIC_ACQUIRE);
+    if (q && addr >= (uintptr_t)q->user && addr < (uintptr_t)q->user + q->freed_size + PAGE) {
+      *block = q->user;
+      *size = q->freed_size;
+      return HAK_LARGE_FREED_ACCESS;
+    }
+  }
+  return HAK_LARGE_NO_FAULT;
 }
 
 void hak_large_counters_get(hak_large_counters_t* out) {

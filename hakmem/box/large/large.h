@@ -9,7 +9,13 @@
  * reading the program's memory and an overflow cannot corrupt it. The release policy decides how
  * many free span bytes stay committed (retained); beyond that the oldest free spans are unmapped.
  * realloc resizes in place into a free span that follows (or gives the tail back), else moves the
- * pages with mremap. Thread-safe: one lock; lookups read the page map without it. */
+ * pages with mremap. Thread-safe: one lock; lookups read the page map without it.
+ *
+ * safe: every block is a mapping of its own with an inaccessible guard page after it, and a freed
+ * block is decommitted, made inaccessible and kept in a quarantine of the last HAK_LARGE_QUARANTINE
+ * freed blocks before its address range goes back: overflow past the end and use after free fault
+ * at once (hak_large_fault names the block for the fault box). No span is reused or resized in
+ * place there. */
 #ifndef HAKMEM_BOX_LARGE_H
 #define HAKMEM_BOX_LARGE_H
 
@@ -51,7 +57,18 @@ HAK_HIDDEN void hak_large_free(hak_large_t* h);
  * span that follows, or giving the tail back) or moved by the OS without a copy. Returns the
  * user pointer, or NULL with the block unchanged when neither can be done (the caller copies). */
 HAK_HIDDEN void* hak_large_resize(hak_large_t* h, size_t size);
-/* Unmaps every free span (malloc_trim). */
+/* safe: freed blocks kept inaccessible before their range is unmapped, at most this many and this
+ * much address space (counted as free bytes in the counters: mapped, not resident). */
+#define HAK_LARGE_QUARANTINE 64
+#define HAK_LARGE_QUARANTINE_BYTES ((size_t)16 << 20)
+
+/* safe, from a SIGSEGV handler (async-signal-safe: no lock, no allocation): whether a fault at addr
+ * hit the guard page after a live block (*err = HAK_LARGE_OVERFLOW) or a quarantined block or its
+ * guard (HAK_LARGE_FREED_ACCESS), with the block's address and size. */
+typedef enum hak_large_fault_kind { HAK_LARGE_NO_FAULT = 0, HAK_LARGE_OVERFLOW, HAK_LARGE_FREED_ACCESS } hak_large_fault_kind_t;
+HAK_HIDDEN hak_large_fault_kind_t hak_large_fault(uintptr_t addr, const void** block, size_t* size);
+
+/* Unmaps every free span (malloc_trim); in safe, the quarantine too. */
 HAK_HIDDEN void hak_large_trim(void);
 
 typedef struct hak_large_counters {

@@ -51,6 +51,10 @@ void hak_os_no_huge_pages(void* p, size_t size) {
   count(&g_madvise_calls, 1);
 }
 
+int hak_os_protect(void* p, size_t size, int access) {
+  return mprotect(p, size, access ? PROT_READ | PROT_WRITE : PROT_NONE) == 0;
+}
+
 void* hak_os_resize(void* p, size_t size, size_t new_size) {
   void* r = mremap(p, size, new_size, MREMAP_MAYMOVE);
   count(&g_mremap_calls, 1);

@@ -31,6 +31,9 @@ HAK_HIDDEN void hak_os_decommit(void* p, size_t size);
  * at a time at its first touch, and khugepaged would fill decommitted pages back in. A no-op where
  * the kernel has no THP. */
 HAK_HIDDEN void hak_os_no_huge_pages(void* p, size_t size);
+/* Makes [p, p + size) inaccessible (access 0: any access faults) or read-write again (access 1).
+ * Returns 0 when the OS refuses. */
+HAK_HIDDEN int hak_os_protect(void* p, size_t size, int access);
 /* Resizes the mapped range [p, p + size) (one mapping) to new_size bytes, in place or moved
  * without copying the pages; new pages read zero. The new address, or NULL (nothing changed) when
  * the OS refuses (no room, or the range spans more than one mapping). */

@@ -16,6 +16,7 @@ static const char* const k_names[HAK_ERR_COUNT] = {
     [HAK_ERR_WRITE_AFTER_FREE] = "write after free",
     [HAK_ERR_OVERFLOW] = "buffer overflow past the end of the block",
     [HAK_ERR_SIZE_MISMATCH] = "size mismatch",
+    [HAK_ERR_USE_AFTER_FREE] = "use after free",
 };
 
 const char* hak_report_error_name(hak_error_t err) {
@@ -87,6 +88,22 @@ void hak_report_error(hak_error_t err, const void* ptr, const char* func, int cl
   at = hak_fmt_str(at, end, g_mode == HAK_ON_ERROR_ABORT ? "; aborting" : "; block quarantined");
   write_line(buf, at, end);
   if (g_mode == HAK_ON_ERROR_ABORT) abort();
+}
+
+void hak_report_fault(hak_error_t err, const void* addr, const void* block, size_t size) {
+  __atomic_fetch_add(&g_errors, 1, __ATOMIC_RELAXED);
+  char buf[256];
+  char* end = buf + sizeof buf;
+  char* at = hak_fmt_str(buf, end, "hakmem: error: ");
+  at = hak_fmt_str(at, end, hak_report_error_name(err));
+  at = hak_fmt_str(at, end, ": pointer ");
+  at = hak_fmt_hex(at, end, (unsigned long long)(uintptr_t)addr);
+  at = hak_fmt_str(at, end, " in a memory access (large block of ");
+  at = hak_fmt_u64(at, end, size);
+  at = hak_fmt_str(at, end, " bytes at ");
+  at = hak_fmt_hex(at, end, (unsigned long long)(uintptr_t)block);
+  at = hak_fmt_str(at, end, "); killed by SIGSEGV");
+  write_line(buf, at, end);
 }
 
 void hak_report_warning(const char* msg, const char* arg) {

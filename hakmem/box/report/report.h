@@ -19,6 +19,7 @@ typedef enum hak_error {
   HAK_ERR_WRITE_AFTER_FREE,  /* the pattern written into a freed block changed before reuse */
   HAK_ERR_OVERFLOW,          /* the canary after the usable size was overwritten */
   HAK_ERR_SIZE_MISMATCH,     /* free_sized / free_aligned_sized with a size the block cannot hold */
+  HAK_ERR_USE_AFTER_FREE,    /* safe: an access to a freed large block (it faulted) */
   HAK_ERR_COUNT
 } hak_error_t;
 
@@ -30,6 +31,10 @@ HAK_HIDDEN void hak_report_set_mode(hak_on_error_t mode);
 /* Reports an error; cls < 0 when the class is unknown. Returns only in report mode. */
 HAK_HIDDEN HAK_COLD void hak_report_error(hak_error_t err, const void* ptr, const char* func, int cls,
                                           size_t block_size);
+/* safe's fault handler: an access at addr that faulted in hakmem's guard or quarantine, next to or
+ * inside the large block at block of size bytes. Only writes the line (async-signal-safe); the
+ * caller lets the fault kill the process with its signal. */
+HAK_HIDDEN HAK_COLD void hak_report_fault(hak_error_t err, const void* addr, const void* block, size_t size);
 /* Number of errors reported so far (for tests in report mode). */
 HAK_HIDDEN unsigned long hak_report_error_count(void);
 /* "hakmem: warning: " + msg + arg (arg may be NULL), one line. */

@@ -1,0 +1,19 @@
+/* fault box (safe): a SIGSEGV handler that names the large block a fault hit.
+ *
+ * safe puts an inaccessible guard page after every large block and keeps freed ones inaccessible
+ * for a while (large box): an overflow past the end or a use after free faults at once. This
+ * handler asks the large box whether the faulting address is such a place; if so it prints one
+ * hakmem error line naming the block, puts back the action the process had before and returns, so
+ * that the access faults again and the process dies of SIGSEGV as it would have. Any other fault
+ * goes to the action the process had before hakmem's (its own handler, or the default); a handler
+ * the program installs later replaces this one, as without hakmem. Installed once, at the first
+ * large block. */
+#ifndef HAKMEM_BOX_FAULT_H
+#define HAKMEM_BOX_FAULT_H
+
+#include "hakmem/config/profile.h"
+
+/* Installs the handler once (safe; a no-op elsewhere). Thread-safe. */
+HAK_HIDDEN void hak_fault_install(void);
+
+#endif

@@ -26,10 +26,7 @@ static void body(uint64_t tid, void *arg) {
     for (uint64_t i = 0; i < ops; i++) {
         uint64_t r = bench_rand(&rng);
         unsigned char **s = &slot[bench_below((uint32_t)r, p->ws)];
-        double u = (double)(bench_rand(&rng) >> 11) * 0x1p-53;
-        size_t n = (size_t)((double)p->min * exp(u * span));
-        if (n < p->min) n = p->min;
-        if (n > p->max) n = p->max;
+        size_t n = bench_log_size(p, span, &rng);
         unsigned char *b = malloc(n);
         if (!b) bench_die("malloc returned NULL");
         memset(b, (int)(i & 0xff), n);

@@ -20,10 +20,7 @@ static void run(const bench_params *p, bench_result *out) {
     for (uint64_t i = 0; i < p->ops; i++) {
         uint64_t r = bench_rand(&rng);
         uint64_t k = bench_below((uint32_t)r, p->ws);
-        double u = (double)(bench_rand(&rng) >> 11) * 0x1p-53;
-        size_t n = (size_t)((double)p->min * exp(u * span));
-        if (n < p->min) n = p->min;
-        if (n > p->max) n = p->max;
+        size_t n = bench_log_size(p, span, &rng);
         unsigned char *b = realloc(slot[k], n);
         if (!b) bench_die("realloc returned NULL");
         size_t kept = size[k] < n ? size[k] : n;

@@ -43,10 +43,7 @@ static void body(uint64_t tid, void *arg) {
                 free(*s);
             }
         }
-        double u = (double)(bench_rand(&rng) >> 11) * 0x1p-53;
-        size_t n = (size_t)((double)p->min * exp(u * span));
-        if (n < p->min) n = p->min;
-        if (n > p->max) n = p->max;
+        size_t n = bench_log_size(p, span, &rng);
         unsigned char *b = malloc(n);
         if (!b) bench_die("malloc returned NULL");
         b[0] = (unsigned char)i;

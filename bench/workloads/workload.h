@@ -7,6 +7,7 @@
 #ifndef BENCH_WORKLOADS_WORKLOAD_H
 #define BENCH_WORKLOADS_WORKLOAD_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -56,6 +57,14 @@ double bench_now(void);
 /* A request size in [p->min, p->max] from 32 random bits. */
 static inline uint64_t bench_size(const bench_params *p, uint32_t r) {
     return p->min + bench_below(r, p->max - p->min + 1);
+}
+
+/* A size in [p->min, p->max], log-uniform (as many in [m, 2m) as in [2m, 4m)), from rng; span is
+ * log(max / min), computed once by the caller. */
+static inline uint64_t bench_log_size(const bench_params *p, double span, uint64_t *rng) {
+    double u = (double)(bench_rand(rng) >> 11) * 0x1p-53;
+    uint64_t n = (uint64_t)((double)p->min * exp(u * span));
+    return n < p->min ? p->min : n > p->max ? p->max : n;
 }
 
 /* Multithreaded workloads: starts `threads` threads running body(tid, arg) (tid = 0..threads-1),

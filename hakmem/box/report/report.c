@@ -63,14 +63,19 @@ static void write_line(char* buf, char* at, char* end) {
   (void)unused;
 }
 
-void hak_report_error(hak_error_t err, const void* ptr, const char* func, int cls, size_t block_size) {
+/* "hakmem: error: <name>: pointer <ptr>", counted. */
+static char* error_head(char* buf, char* end, hak_error_t err, const void* ptr) {
   __atomic_fetch_add(&g_errors, 1, __ATOMIC_RELAXED);
-  char buf[256];
-  char* end = buf + sizeof buf;
   char* at = hak_fmt_str(buf, end, "hakmem: error: ");
   at = hak_fmt_str(at, end, hak_report_error_name(err));
   at = hak_fmt_str(at, end, ": pointer ");
-  at = hak_fmt_hex(at, end, (unsigned long long)(uintptr_t)ptr);
+  return hak_fmt_hex(at, end, (unsigned long long)(uintptr_t)ptr);
+}
+
+void hak_report_error(hak_error_t err, const void* ptr, const char* func, int cls, size_t block_size) {
+  char buf[256];
+  char* end = buf + sizeof buf;
+  char* at = error_head(buf, end, err, ptr);
   at = hak_fmt_str(at, end, " in ");
   at = hak_fmt_str(at, end, func);
   at = hak_fmt_str(at, end, "()");
@@ -91,13 +96,9 @@ void hak_report_error(hak_error_t err, const void* ptr, const char* func, int cl
 }
 
 void hak_report_fault(hak_error_t err, const void* addr, const void* block, size_t size) {
-  __atomic_fetch_add(&g_errors, 1, __ATOMIC_RELAXED);
   char buf[256];
   char* end = buf + sizeof buf;
-  char* at = hak_fmt_str(buf, end, "hakmem: error: ");
-  at = hak_fmt_str(at, end, hak_report_error_name(err));
-  at = hak_fmt_str(at, end, ": pointer ");
-  at = hak_fmt_hex(at, end, (unsigned long long)(uintptr_t)addr);
+  char* at = error_head(buf, end, err, addr);
   at = hak_fmt_str(at, end, " in a memory access (large block of ");
   at = hak_fmt_u64(at, end, size);
   at = hak_fmt_str(at, end, " bytes at ");

@@ -63,7 +63,7 @@ HAK_HIDDEN void* hak_large_resize(hak_large_t* h, size_t size);
 #define HAK_LARGE_QUARANTINE_BYTES ((size_t)16 << 20)
 
 /* safe, from a SIGSEGV handler (async-signal-safe: no lock, no allocation): whether a fault at addr
- * hit the guard page after a live block (*err = HAK_LARGE_OVERFLOW) or a quarantined block or its
+ * hit the guard page after a live block (HAK_LARGE_OVERFLOW) or a quarantined block or its
  * guard (HAK_LARGE_FREED_ACCESS), with the block's address and size. */
 typedef enum hak_large_fault_kind { HAK_LARGE_NO_FAULT = 0, HAK_LARGE_OVERFLOW, HAK_LARGE_FREED_ACCESS } hak_large_fault_kind_t;
 HAK_HIDDEN hak_large_fault_kind_t hak_large_fault(uintptr_t addr, const void** block, size_t* size);

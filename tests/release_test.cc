@@ -89,7 +89,7 @@ TEST(Release, BalancedKeepsWithinTheBudgetAndOneSpareRegion) {
   const size_t budget = 5 * MiB;
   EXPECT_TRUE(hak_release_keep(budget));
   EXPECT_FALSE(hak_release_keep(budget + 1));
-  // Idle memory (empty pages, large mappings) counts; warm memory (transfer caches, spares, free
+  // Idle memory (empty pages, free large spans) counts; warm memory (transfer caches, spares, free
   // blocks) does not take empty pages' room.
   set_counters(40 * MiB, 1 * MiB, 2 * MiB, 1 * MiB, 3 * MiB);
   EXPECT_TRUE(hak_release_keep(budget - 2 * MiB));

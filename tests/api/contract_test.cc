@@ -590,7 +590,7 @@ TEST(Contract, FreeSizedAndFreeAlignedSized) {
   EXPECT_EQ(after.large_live_blocks, before.large_live_blocks);
 }
 
-// The stats add up: everything mapped is SuperSlabs plus large mappings (live or cached); large
+// The stats add up: everything mapped is SuperSlabs, large blocks (live, or free spans kept) and metadata; large
 // blocks are counted as they live and die; per-class counters move in the observe profile only.
 TEST(Contract, StatsAreConsistent) {
   auto mapped_parts = [](const hak_stats_t& s) {
@@ -697,7 +697,7 @@ TEST(Contract, TrimReleasesAndMemoryStillWorks) {
   EXPECT_EQ(ta_trim(0), 1);
   hak_stats_t s = hakt::stats();
   EXPECT_EQ(s.retained_bytes, 0u) << "trim keeps empty pages committed";
-  EXPECT_EQ(s.large_cached_bytes, 0u) << "trim keeps freed large mappings";
+  EXPECT_EQ(s.large_cached_bytes, 0u) << "trim keeps free large spans";
 
   for (int i = 0; i < 20000; i++) {
     size_t n = 1 + (size_t)(i * 37) % 5000;

@@ -1,5 +1,5 @@
 // When the OS refuses memory, hakmem gives back what it keeps (its caches, empty slabs and
-// SuperSlabs, cached large mappings) and tries once more before malloc returns NULL. Each case runs
+// SuperSlabs, free large spans) and tries once more before malloc returns NULL. Each case runs
 // in a child process under a lowered RLIMIT_AS: it fills the address space with small blocks until
 // malloc fails, frees them all, and must then allocate again (a large block, which needs a new
 // mapping, and small blocks of another class) without calling malloc_trim. In every profile: the

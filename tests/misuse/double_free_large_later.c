@@ -10,7 +10,7 @@ int main(void) {
     int slot = (i * 7) % 64;
     free(live[slot]);
     live[slot] = malloc(16 + (size_t)(i * 37) % 4000);
-    if (i % 5000 == 0) free(malloc(5u << 20)); /* too big to reuse p's mapping */
+    if (i % 5000 == 0) free(malloc(5u << 20)); /* other large blocks come and go */
   }
   for (int i = 0; i < 64; i++) free(live[i]);
   free(p);

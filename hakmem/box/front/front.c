@@ -111,7 +111,7 @@ void hak_front_trim(void) {
 }
 
 /* Blocks from the central box; when it finds no memory (the OS refused a new SuperSlab), what
- * hakmem keeps goes back first (other classes' empty slabs, cached large mappings) and it tries
+ * hakmem keeps goes back first (other classes' empty slabs, free large spans) and it tries
  * once more: a program that freed its memory can allocate again without malloc_trim. */
 static unsigned refill_or_trim(unsigned cls, void** out, unsigned n) {
   unsigned got = central_refill(cls, out, n);

@@ -73,8 +73,8 @@ HAK_HIDDEN void* hak_front_alloc_class(size_t cls);
  * it (reported and not cached when bad), checks its canary, poisons it and caches it. */
 HAK_HIDDEN void hak_front_safe_free(void* p, hak_slab_t* page, const hak_free_info_t* info, const char* func);
 /* Gives back to the OS everything hakmem keeps without a block of the program in it: the calling
- * thread's cache, the transfer caches and spares, free pages, empty SuperSlabs, cached large
- * mappings (malloc_trim; and once before an allocation fails for want of memory). */
+ * thread's cache, the transfer caches and spares, free pages, empty SuperSlabs, free large spans
+ * (malloc_trim; and once before an allocation fails for want of memory). */
 HAK_HIDDEN void hak_front_trim(void);
 /* A large block (hak_large_alloc), after hak_front_trim and a second try when the OS refuses. */
 HAK_HIDDEN void* hak_front_large_alloc(size_t size, size_t align, int zero);

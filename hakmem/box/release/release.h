@@ -2,7 +2,7 @@
  *
  * "Retained" memory is memory hakmem keeps committed without a block of the program in it: empty
  * slab pages and SuperSlabs (superslab box), free blocks in partially used slabs, transfer caches
- * and spare slabs (central box), freed large mappings (large box). Each box reports its retained
+ * and spare slabs (central box), free large spans (large box). Each box reports its retained
  * bytes here as they change, and the bytes it has handed out ("in use"), so that one budget covers
  * them all:
  *   LEAN      budget 0: every box returns what empties at once (and the free 4 KiB pages inside
@@ -11,7 +11,7 @@
  *   BALANCED  budget = in use / 8, at least 1 MiB, at most HAKMEM_RETAIN_MB (default 8 MiB).
  *             Within the budget the boxes keep empty memory for reuse; a free that finds the
  *             total above it releases as LEAN does, in the box that frees. Idle memory (empty
- *             pages, cached large mappings) is held to the budget; warm memory (transfer caches,
+ *             pages, free large spans) is held to the budget; warm memory (transfer caches,
  *             spare slabs, free blocks inside partially used slabs, which a steady heap keeps
  *             drawing on) makes the policy eager only when the whole retained total exceeds
  *             max(budget, twice in use), i.e. when a burst is being freed (a single thread's
@@ -56,12 +56,12 @@
 /* ... and is at most this many times HAKMEM_RETAIN_MB. */
 #define HAK_RELEASE_HOLD_FACTOR 32
 
-/* Empty pages and large mappings are "idle": nothing uses them until a new slab or large block.
+/* Empty pages and free large spans are "idle": nothing uses them until a new slab or large block.
  * The central box's kinds are "warm": caches a steady heap draws on, and the free blocks of its
  * partially used slabs (fragmentation it reuses). */
 typedef enum hak_retained_kind {
   HAK_RETAINED_PAGES = 0, /* idle: empty slab pages still committed (superslab) */
-  HAK_RETAINED_LARGE,     /* idle: cached large mappings (large) */
+  HAK_RETAINED_LARGE,     /* idle: free large spans (large) */
   HAK_RETAINED_BLOCKS,    /* warm: transfer caches and spare slabs (central) */
   HAK_RETAINED_FREE,      /* warm: free blocks of partially used slabs due for a purge (central) */
   HAK_RETAINED_KINDS
@@ -98,7 +98,7 @@ HAK_HIDDEN void hak_release_forget(void);
 HAK_HIDDEN size_t hak_release_budget(void);
 /* Whether `more` bytes may become idle retained memory: idle + more <= budget. */
 HAK_HIDDEN int hak_release_keep(size_t more);
-/* Whether an empty region (SuperSlab or large mapping) is kept mapped when spare_regions are
+/* Whether an empty region (a SuperSlab) is kept mapped when spare_regions are
  * already kept and `more` bytes would become retained: LEAN never, SPEED always, BALANCED within
  * the budget and, for SuperSlabs (spare_regions counts them), only one. */
 HAK_HIDDEN int hak_release_keep_region(unsigned spare_regions, size_t more);

@@ -5,8 +5,8 @@
 // and the program goes on. The input is a program: allocate, free, pick a pointer (a live block,
 // inside one, misaligned, freed, quarantined, on the stack, a global, from the process's own
 // malloc, random, near a block, inside a SuperSlab header) and pass it to an API function; corrupt
-// metadata (a slab's magic, block size or page class; a large block's descriptor; a
-// free block's free-list link; poison of a freed block; the canary after a live block) and use it.
+// metadata (a slab's magic, block size or page class; a large block's descriptor; the first word
+// of a free block; poison of a freed block; the canary after a live block) and use it.
 // The model predicts for each call whether it is valid or an error, and which error where the
 // answer does not depend on allocator internals: the route's verdict (hak_route(p).error) must
 // match it and the error count (hak_report_error_count) must grow by exactly 0 or 1. Corrupted
@@ -392,34 +392,29 @@ void WriteAfterFree(FuzzedDataProvider& in) {
   ShrinkModel();
 }
 
-// safe: the free-list link of the first free block of a slab points outside its slab or between
-// blocks; reported when the slab's list is used, the rest of the list is dropped.
-void CorruptFreeList(FuzzedDataProvider& in) {
-  if (!kSafe) return;
-  uintptr_t p = PickLive(in, true);
-  if (!p || hak_class_size((unsigned)g_live[p].cls) > 1024) return;
+// Outside safe (where WriteAfterFree covers it): the first word of a freed small block, where a
+// free list would keep its link, is forged (between blocks, or a global), as a heap
+// exploit does. Free blocks hold nothing the allocator reads: no error, and the forged address is
+// never handed out (Take() checks that every block handed out routes as one).
+void ForgeFreeWord(FuzzedDataProvider& in) {
+  if (kSafe || g_freed.empty()) return;
+  uintptr_t p = g_freed[in.ConsumeIntegralInRange<size_t>(0, g_freed.size() - 1)];
+  if (g_live.count(p) || hak_region_kind(p) != HAK_REGION_SUPERSLAB) return;
   hak_slab_t* slab = hak_slab_head(hak_page_of(p));
-  uintptr_t head = (uintptr_t)slab->free_list;
-  if (!head) return;
+  unsigned cls = hak_page_class(hak_page_of(p));
+  if (cls >= HAK_NCLASSES) return;
   size_t bs = slab->block_size;
-  uintptr_t link;
-  switch (in.ConsumeIntegralInRange<int>(0, 2)) {
-    case 0: link = head + in.ConsumeIntegralInRange<size_t>(1, bs - 1); break;  // between blocks
-    case 1: link = (uintptr_t)g_global; break;                                   // a forged target
-    default: link = (uintptr_t)slab->start + (size_t)slab->capacity * bs; break; // past the slab
+  uintptr_t link = in.ConsumeBool() ? p + in.ConsumeIntegralInRange<size_t>(1, bs - 1)  // between blocks
+                                      : (uintptr_t)g_global;                            // a forged target
+  *(uintptr_t*)p = link;
+  TRACE("forged free word %p -> %#lx\n", (void*)p, (unsigned long)link);
+  std::vector<void*> taken;  // a run of the class's blocks, handed out and back
+  for (int i = 0; i < 256; i++) {
+    void* q = hak_malloc(bs - HAK_CANARY_BYTES);
+    FUZZ_CHECK(q && (uintptr_t)q != link, "malloc(%zu) = %p after a forged free word", bs, q);
+    taken.push_back(q);
   }
-  uintptr_t saved = *(uintptr_t*)head;
-  *(uintptr_t*)head = link;
-  TRACE("free list %p link %#lx\n", (void*)head, (unsigned long)link);
-  g_expected_errors++;
-  g_unreported = head;  // handed out only after the report
-  if (!AllocateUntilReported((unsigned)g_live[p].cls, "malloc after a free-list corruption", head)) {
-    *(uintptr_t*)head = saved;
-    g_expected_errors--;
-  }
-  g_unreported = 0;
-  ShrinkModel();
-  // The bad link itself is never handed out: Take() checks every block handed out routes as one.
+  for (void* q : taken) hak_free(q);
 }
 
 // safe: a byte of the canary after a live small block changes; its free reports and quarantines.
@@ -482,7 +477,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t len) {
       case 11: CorruptLarge(in, api); break;
       case 12: Overflow(in); break;
       case 13: if (heavy++ < 2) WriteAfterFree(in); break;
-      case 14: if (heavy++ < 2) CorruptFreeList(in); break;
+      case 14: if (heavy++ < 2) ForgeFreeWord(in); break;
       default: if (in.ConsumeIntegralInRange<int>(0, 7) == 0) hak_trim(0); break;
     }
   }

@@ -260,6 +260,65 @@ TEST(Central, RefillLeavesLiveOwnersSlabsAndAdoptsExitedOnes) {
   EXPECT_EQ(live_slabs(), slabs0);
 }
 
+// A slab hands out its free blocks lowest address first, whatever order they came back in, so that
+// what a program allocates in a row lies together (docs/perf.md, "Block order").
+TEST(Central, RefillHandsOutTheLowestFreeBlocksFirst) {
+  const unsigned cls = 6;  // 112-byte blocks, 585 per slab
+  const uint64_t slabs0 = live_slabs();
+  hak_central_thread_start();
+  std::vector<void*> a = refill(cls, 300);
+  expect_blocks_of(cls, a);
+  hak_slab_t* s = slab_of(a[0]);
+  for (void* p : a) ASSERT_EQ(slab_of(p), s) << "one slab";
+  // Every third block back, in a shuffled order, past the transfer cache (drained to the slab).
+  std::vector<void*> back;
+  for (size_t i = 0; i < a.size(); i += 3) back.push_back(a[i]);
+  std::vector<void*> shuffled = back;
+  std::reverse(shuffled.begin(), shuffled.end());
+  std::rotate(shuffled.begin(), shuffled.begin() + 37, shuffled.end());
+  flush(cls, shuffled);
+  hak_central_drain();
+  EXPECT_EQ(s->nfree, back.size());
+  std::vector<void*> again = refill(cls, (unsigned)back.size() + 5);
+  std::vector<void*> first(again.begin(), again.begin() + (long)back.size());
+  EXPECT_EQ(first, back) << "the free blocks, in ascending address order";
+  for (size_t i = back.size(); i < again.size(); i++)
+    EXPECT_EQ(again[i], (uint8_t*)a.back() + (i - back.size() + 1) * hak_class_size(cls)) << "then fresh ones, in order";
+  for (size_t i = 0; i < a.size(); i += 3) a[i] = nullptr;
+  a.erase(std::remove(a.begin(), a.end(), nullptr), a.end());
+  flush(cls, a);
+  flush(cls, again);
+  hak_central_thread_exit();
+  hak_central_drain();
+  EXPECT_EQ(live_slabs(), slabs0);
+}
+
+// A block flushed twice (a double free that reached the slab) is free once: the slab's count of
+// blocks in use stays right, so it is not emptied under blocks still in use.
+TEST(Central, ABlockFlushedTwiceIsFreedOnce) {
+  const unsigned cls = 7;  // 128-byte blocks
+  const uint64_t slabs0 = live_slabs();
+  hak_central_thread_start();
+  std::vector<void*> a = refill(cls, 10);
+  hak_slab_t* s = slab_of(a[0]);
+  std::vector<void*> twice = {a[3], a[3], a[4]};
+  flush(cls, twice);
+  hak_central_drain();
+  EXPECT_EQ(s->used, 8u);
+  EXPECT_EQ(s->nfree, 2u);
+  std::vector<void*> rest;
+  for (void* p : a)
+    if (p != a[3] && p != a[4]) rest.push_back(p);
+  flush(cls, {rest.begin(), rest.begin() + 7});
+  hak_central_drain();
+  EXPECT_EQ(s->used, 1u) << "one block still in use";
+  EXPECT_EQ(s->magic, HAK_SLAB_MAGIC) << "the slab lives";
+  flush(cls, {rest.back()});
+  hak_central_thread_exit();
+  hak_central_drain();
+  EXPECT_EQ(live_slabs(), slabs0);
+}
+
 // A refill that finds no slab of its own to carve takes the free blocks of a live thread's slab
 // before it carves a new one, without carving that slab or adopting it: with threads that pass
 // blocks to each other, free blocks gather in every thread's slabs, and carving past them grew
@@ -278,7 +337,7 @@ TEST(Central, RefillReusesFreeBlocksOfALiveOwnersSlabBeforeANewSlab) {
     freed.assign(a.begin(), a.begin() + 2);
     a.erase(a.begin(), a.begin() + 2);
     flush(cls, freed);
-    hak_central_drain();  // from the transfer cache to the slab (purged: off its free list)
+    hak_central_drain();  // from the transfer cache to the slab, whose free pages it purges
     step = 1;
     while (step.load() != 2) std::this_thread::yield();
     hak_central_thread_exit();
@@ -286,7 +345,7 @@ TEST(Central, RefillReusesFreeBlocksOfALiveOwnersSlabBeforeANewSlab) {
   while (step.load() != 1) std::this_thread::yield();
   hak_slab_t* sa = slab_of(a[0]);
   for (void* p : freed) ASSERT_EQ(slab_of(p), sa);
-  EXPECT_EQ(sa->free_list, nullptr) << "the two free blocks purged: the refill must find them off the list";
+  EXPECT_EQ(sa->nfree, 2u) << "the two free blocks stay free in the slab, purged or not";
   EXPECT_EQ(live_slabs(), slabs0 + 1);
 
   hak_central_thread_start();

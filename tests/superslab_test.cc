@@ -51,7 +51,8 @@ void expect_fresh_slab(hak_slab_t* s, unsigned cls) {
   EXPECT_EQ(s->block_size, info.block_size);
   EXPECT_EQ(s->used, 0u);
   EXPECT_EQ(s->carved, 0u);
-  EXPECT_EQ(s->free_list, nullptr);
+  EXPECT_EQ(s->nfree, 0u);
+  EXPECT_EQ(s->scan, 0u);
   EXPECT_EQ(s->start, (uint8_t*)ss + (size_t)first * HAK_PAGE_SIZE);
   EXPECT_EQ((uintptr_t)s->start % HAK_SLAB_ALIGN, 0u);
   EXPECT_EQ(hak_region_kind((uintptr_t)s->start), (unsigned)HAK_REGION_SUPERSLAB);

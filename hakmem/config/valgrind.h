@@ -3,10 +3,9 @@
  *
  * A block is "malloc-like" (its usable size) from the moment the thread cache hands it to the
  * program until the program frees it; then "free-like" (no access: memcheck reports a use after
- * free, and the program's unfreed blocks as leaks at exit). hakmem's own accesses to a freed block
- * (the free-list link the central box keeps in its first word) open those 8 bytes for the access
- * and close them again (HAK_VG_LINK_*). Memory never handed to the program (metadata, uncarved
- * blocks, a thread cache's storage) is not described and stays accessible. */
+ * free, and the program's unfreed blocks as leaks at exit). hakmem keeps nothing in a freed block.
+ * Memory never handed to the program (metadata, uncarved blocks, a thread cache's storage) is not
+ * described and stays accessible. */
 #ifndef HAKMEM_CONFIG_VALGRIND_H
 #define HAKMEM_CONFIG_VALGRIND_H
 
@@ -26,19 +25,5 @@
 #define HAK_VG_UNDEFINED(p, size) ((void)0)
 #define HAK_VG_NOACCESS(p, size) ((void)0)
 #endif
-
-/* A freed block's free-list link, read or written by hakmem itself. */
-#define HAK_VG_LINK_GET(p, out)          \
-  do {                                   \
-    HAK_VG_DEFINED((p), sizeof(void*));  \
-    (out) = *(void**)(p);                \
-    HAK_VG_NOACCESS((p), sizeof(void*)); \
-  } while (0)
-#define HAK_VG_LINK_SET(p, v)              \
-  do {                                     \
-    HAK_VG_UNDEFINED((p), sizeof(void*));  \
-    *(void**)(p) = (v);                    \
-    HAK_VG_NOACCESS((p), sizeof(void*));   \
-  } while (0)
 
 #endif

@@ -40,16 +40,6 @@ static void class_lock(central_class_t* c) {
   pthread_mutex_lock(&c->lock);
 }
 
-/* A free block's link (its first word); in the valgrind build the block stays closed to the
- * program around the access (valgrind.h). */
-static inline void* link_get(void* p) {
-  void* next;
-  HAK_VG_LINK_GET(p, next);
-  return next;
-}
-
-static inline void link_set(void* p, void* next) { HAK_VG_LINK_SET(p, next); }
-
 /* ---- owner ids -------------------------------------------------------------------------------- */
 
 #define OWNER_IDS 65536 /* uint16_t; id 0 means none and is never live */
@@ -133,42 +123,29 @@ static void dirty_add(central_class_t* c, hak_superslab_t* ss, unsigned h, int d
   c->dirty += (uint64_t)(int64_t)delta;
 }
 
-/* Puts back on the free list the blocks that start in purged OS page q (all free: invariant I),
- * and clears q: it is about to be touched. */
-static void unpurge_page(central_class_t* c, hak_slab_t* s, unsigned q) {
-  hak_superslab_t* ss = hak_ss_of(s);
-  unsigned h = head_of(s);
-  set_page_purged(ss, h, q, 0);
-  ss->npurged[h]--;
-  size_t bs = s->block_size, lo = (size_t)q << HAK_OS_PAGE_SHIFT, hi = lo + HAK_OS_PAGE;
-  int pushed = 0;
-  /* Uncarved blocks are on no list: only carved ones come back. */
-  for (uint32_t i = (uint32_t)((lo + bs - 1) / bs); i < s->carved && (size_t)i * bs < hi; i++) {
-    void* b = s->start + (size_t)i * bs;
-    link_set(b, s->free_list);
-    s->free_list = b;
-    ss->offlist[h]--;
-    pushed++;
-  }
-  dirty_add(c, ss, h, pushed); /* resident again once their links are written */
-  hak_release_committed(HAK_OS_PAGE);
-}
-
-/* A block is being handed out: its OS pages must not stay marked purged (invariant II). */
-static void unpurge_block(central_class_t* c, hak_slab_t* s, size_t off) {
+/* A block is being handed out: its OS pages must not stay marked purged (the invariant), and
+ * they count as committed again (they fault back in when the program touches the block). */
+static void unpurge_block(hak_slab_t* s, size_t off) {
   unsigned q0 = (unsigned)(off >> HAK_OS_PAGE_SHIFT), q1 = (unsigned)((off + s->block_size - 1) >> HAK_OS_PAGE_SHIFT);
   hak_superslab_t* ss = hak_ss_of(s);
   unsigned h = head_of(s);
-  for (unsigned q = q0; q <= q1; q++)
-    if (page_purged(ss, h, q)) unpurge_page(c, s, q);
+  for (unsigned q = q0; q <= q1; q++) {
+    if (!page_purged(ss, h, q)) continue;
+    set_page_purged(ss, h, q, 0);
+    ss->npurged[h]--;
+    hak_release_committed(HAK_OS_PAGE);
+  }
 }
 
-/* Forgets the purge state of a slab that became empty. */
-static void reset_purge(central_class_t* c, hak_slab_t* s) {
+/* Forgets the free and purge state of a slab that became empty. */
+static void reset_slab(central_class_t* c, hak_slab_t* s) {
   hak_superslab_t* ss = hak_ss_of(s);
   unsigned h = head_of(s);
+  memset(ss->free_bits[h], 0, ((size_t)s->carved + 63) / 64 * sizeof(uint64_t));
+  s->nfree = 0;
+  s->scan = 0;
+  s->carved = 0;
   dirty_add(c, ss, h, -(int)ss->dirty[h]);
-  ss->offlist[h] = 0;
   ss->npurged[h] = 0;
   for (unsigned i = 0; i < s->npages; i++) ss->purged[h + i] = 0;
 }
@@ -184,10 +161,10 @@ static unsigned transfer_limit(unsigned cls, int eager) {
 static size_t slab_bytes(const hak_slab_t* s) { return (size_t)s->npages * HAK_PAGE_SIZE; }
 
 /* An eager flush purges a slab it touched once this many bytes were freed into it since its last
- * purge (a purge walks the slab's free list: not at every block), and, once at most a quarter of it
- * is in use, as soon as an eighth of its free blocks were freed since (so that a slab kept by a few
- * cached blocks keeps only their pages, while the walks cost a bounded amount per block freed: at
- * every touch, a slab emptied by many small flushes was walked once per flush). */
+ * purge (a purge scans the slab's bitmap, page by page: not at every block), and, once at most a
+ * quarter of it is in use, as soon as an eighth of its free blocks were freed since (so that a
+ * slab kept by a few cached blocks keeps only their pages, while the scans cost a bounded amount
+ * per block freed: at every touch, a slab emptied by many small flushes was scanned once per flush). */
 #define EAGER_PURGE_BYTES ((size_t)16 << 10)
 
 static int purge_due(hak_slab_t* s) {
@@ -230,66 +207,36 @@ static void list_remove(central_class_t* c, hak_slab_t* s) {
   s->listed = 0;
 }
 
-/* A free-list link must be NULL or the start of a block of the same slab. */
-static int link_valid(const hak_slab_t* s, const void* next) {
-  if (!next) return 1;
-  uintptr_t off = (uintptr_t)next - (uintptr_t)s->start;
-  return off < (size_t)s->capacity * s->block_size && off % s->block_size == 0;
-}
-
-/* Pops up to n blocks from one slab: its free list, then fresh blocks (when carve is set), then
- * purged ones. */
-static unsigned slab_take(central_class_t* c, hak_slab_t* s, unsigned cls, void** out, unsigned n, int carve) {
+/* Takes up to n blocks from one slab: its free blocks, lowest address first, then fresh blocks
+ * (when carve is set), which lie above every carved one. */
+static unsigned slab_take(central_class_t* c, hak_slab_t* s, void** out, unsigned n, int carve) {
   hak_superslab_t* ss = hak_ss_of(s);
   unsigned h = head_of(s);
+  uint64_t* bits = ss->free_bits[h];
+  uint8_t* start = s->start;
+  const size_t bs = s->block_size;
   unsigned got = 0;
-  for (;;) {
-    if (!HAK_CFG_CHECK_FREE && !ss->npurged[h]) {
-      /* No link to check, no page to bring back: a plain walk, one update for the run. */
-      void* p = s->free_list;
-      unsigned k = 0;
-      for (; got + k < n && p; k++) {
-        out[got + k] = p;
-        p = link_get(p);
-      }
-      s->free_list = p;
-      got += k;
-      dirty_add(c, ss, h, -(int)k); /* clamped at the slab's dirty count */
+  if (s->nfree) {
+    unsigned w = s->scan, words = ((unsigned)s->carved + 63) / 64;
+    while (got < n && w < words) {
+      uint64_t x = bits[w];
+      for (; x && got < n; x &= x - 1) out[got++] = start + ((size_t)w * 64 + (unsigned)__builtin_ctzll(x)) * bs;
+      bits[w] = x;
+      if (!x) w++; /* else the batch is full */
     }
-    while (got < n && s->free_list) {
-      void* p = s->free_list;
-      void* next = link_get(p);
-      if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!link_valid(s, next))) {
-        hak_report_error(HAK_ERR_FREE_LIST_CORRUPT, p, "malloc", (int)cls, s->block_size);
-        next = NULL; /* report mode: drop the rest of the list (leaked, never handed out) */
-      }
-      s->free_list = next;
-      if (ss->dirty[h]) dirty_add(c, ss, h, -1);
-      if (HAK_UNLIKELY(ss->npurged[h])) unpurge_block(c, s, (size_t)((uint8_t*)p - s->start));
-      out[got++] = p;
-    }
-    while (carve && got < n && s->carved < s->capacity) {
-      size_t off = (size_t)s->carved * s->block_size;
-      if (HAK_UNLIKELY(ss->npurged[h])) unpurge_block(c, s, off);
-      s->carved++;
-      out[got++] = s->start + off;
-    }
-    if (got == n || !ss->offlist[h]) break;
-    /* Only purged blocks are left: bring back the first purged OS page where a carved block starts. */
-    size_t bs = s->block_size;
-    unsigned nq = (unsigned)(((size_t)s->carved * bs + HAK_OS_PAGE - 1) >> HAK_OS_PAGE_SHIFT), q = 0;
-    for (; q < nq; q++) {
-      size_t lo = (size_t)q << HAK_OS_PAGE_SHIFT;
-      uint32_t first = (uint32_t)((lo + bs - 1) / bs);
-      if (page_purged(ss, h, q) && first < s->carved && (size_t)first * bs < lo + HAK_OS_PAGE) break;
-    }
-    if (q == nq) { /* cannot happen (invariant I); never loop on it */
-      ss->offlist[h] = 0;
-      break;
-    }
-    unpurge_page(c, s, q);
+    s->scan = (uint16_t)w;
+    s->nfree = (uint16_t)(s->nfree - got);
+    dirty_add(c, ss, h, -(int)got); /* clamped at the slab's dirty count */
+    if (HAK_UNLIKELY(ss->npurged[h]))
+      for (unsigned i = 0; i < got; i++) unpurge_block(s, (size_t)((uint8_t*)out[i] - start));
   }
-  s->used += got;
+  while (carve && got < n && s->carved < s->capacity) {
+    size_t off = (size_t)s->carved * bs;
+    if (HAK_UNLIKELY(ss->npurged[h])) unpurge_block(s, off);
+    s->carved++;
+    out[got++] = start + off;
+  }
+  s->used = (uint16_t)(s->used + got);
   return got;
 }
 
@@ -310,36 +257,18 @@ static int all_free(const uint64_t* bits, uint32_t first, uint32_t last, uint32_
   return 1;
 }
 
-/* Decommits the OS pages of a live slab that only free blocks overlap; the free blocks that start
- * in them leave the free list (their links would be lost) and are counted in offlist. Invariants:
- *   I   a carved block that starts in a purged page is free and off the list; every other free
- *       carved block is on the list;
- *   II  only free blocks overlap a purged page (handing out a block un-purges its pages).
- * A list that does not look sound (a link out of the slab, a cycle) is left alone. */
-static void purge_slab(central_class_t* c, hak_slab_t* s, unsigned cls) {
+/* Decommits the OS pages of a live slab that only free blocks overlap (free in the bitmap, or
+ * never carved). Invariant: only free blocks overlap a purged page (handing out a block un-purges
+ * its pages). Free blocks stay in the bitmap: nothing of theirs is read or kept in their memory. */
+static void purge_slab(central_class_t* c, hak_slab_t* s) {
   hak_superslab_t* ss = hak_ss_of(s);
   unsigned h = head_of(s);
-  const uint32_t bs = s->block_size, cap = s->capacity, carved = s->carved;
-  uint64_t bits[HAK_MAX_SLAB_BLOCKS / 64];
-  memset(bits, 0, ((cap + 63) / 64) * sizeof bits[0]);
-  uint32_t listed = 0;
-  if (!link_valid(s, s->free_list)) return;
-  for (void* p = s->free_list; p; p = link_get(p)) {
-    if (!link_valid(s, link_get(p)) || ++listed > cap) return;
-    uint32_t i = block_index(s, cls, p);
-    bits[i >> 6] |= 1ull << (i & 63);
-  }
-  const unsigned nq = (unsigned)(((size_t)cap * bs + HAK_OS_PAGE - 1) >> HAK_OS_PAGE_SHIFT);
-  /* Offlisted blocks are free too. */
-  for (unsigned q = 0; q < nq; q++) {
-    if (!page_purged(ss, h, q)) continue;
-    size_t lo = (size_t)q << HAK_OS_PAGE_SHIFT;
-    for (uint32_t i = (uint32_t)((lo + bs - 1) / bs); i < carved && (size_t)i * bs < lo + HAK_OS_PAGE; i++)
-      bits[i >> 6] |= 1ull << (i & 63);
-  }
-  size_t end = (size_t)cap * bs;
-  unsigned newly = 0;
+  const uint64_t* bits = ss->free_bits[h];
+  const uint32_t bs = s->block_size, carved = s->carved;
+  const size_t end = (size_t)s->capacity * bs;
+  const unsigned nq = (unsigned)((end + HAK_OS_PAGE - 1) >> HAK_OS_PAGE_SHIFT);
   uint16_t added[HAK_SS_PAGES] = {0};
+  unsigned newly = 0;
   for (unsigned q = 0; q < nq; q++) {
     if (page_purged(ss, h, q)) continue;
     size_t lo = (size_t)q << HAK_OS_PAGE_SHIFT, hi = lo + HAK_OS_PAGE < end ? lo + HAK_OS_PAGE : end;
@@ -353,19 +282,6 @@ static void purge_slab(central_class_t* c, hak_slab_t* s, unsigned cls) {
   dirty_add(c, ss, h, -(int)ss->dirty[h]);
   if (!newly) return;
   ss->npurged[h] = (uint16_t)(ss->npurged[h] + newly);
-  /* Listed blocks that start in a purged page leave the list before their pages go. */
-  void* prev = NULL;
-  for (void* p = s->free_list; p;) {
-    void* next = link_get(p);
-    if (page_purged(ss, h, (unsigned)(((uint8_t*)p - s->start) >> HAK_OS_PAGE_SHIFT))) {
-      if (prev) link_set(prev, next);
-      else s->free_list = next;
-      ss->offlist[h]++;
-    } else {
-      prev = p;
-    }
-    p = next;
-  }
   /* Decommit the newly purged pages in runs (pages purged before are already decommitted). */
 #define ADDED(q) (added[(q) / HAK_OS_PAGES_PER_PAGE] >> ((q) % HAK_OS_PAGES_PER_PAGE) & 1)
   for (unsigned q = 0; q < nq;) {
@@ -382,33 +298,38 @@ static void purge_slab(central_class_t* c, hak_slab_t* s, unsigned cls) {
 #undef ADDED
 }
 
-static void purge(central_class_t* c, hak_slab_t* s, unsigned cls) {
+static void purge(central_class_t* c, hak_slab_t* s) {
   int64_t before = due_of(s);
-  purge_slab(c, s, cls);
+  purge_slab(c, s);
   c->due += due_of(s) - before;
 }
 
-/* Returns n blocks to their slab s (class lock held): one list splice and one account for the
- * run, since a thread cache flushes blocks of a few slabs in runs. Returns 1 when the slab became
- * empty and went to the spare or back to the superslab box. */
-static int slab_put(central_class_t* c, hak_slab_t* s, void* const* blocks, unsigned n) {
+/* Returns n blocks of class cls to their slab s (class lock held): one account for the run, since
+ * a thread cache flushes blocks of a few slabs in runs. A block already free in the bitmap (a
+ * double free that reached the slab) is not counted twice. Returns 1 when the slab became empty
+ * and went to the spare or back to the superslab box. */
+static int slab_put(central_class_t* c, hak_slab_t* s, unsigned cls, void* const* blocks, unsigned n) {
   hak_superslab_t* ss = hak_ss_of(s);
   unsigned h = head_of(s);
+  uint64_t* bits = ss->free_bits[h];
   int64_t before = due_of(s);
-  void* head = s->free_list;
+  unsigned put = 0, scan = s->scan;
   for (unsigned i = 0; i < n; i++) {
-    link_set(blocks[i], head);
-    head = blocks[i];
+    uint32_t b = block_index(s, cls, blocks[i]);
+    uint64_t bit = 1ull << (b & 63);
+    if (HAK_UNLIKELY(bits[b >> 6] & bit)) continue;
+    bits[b >> 6] |= bit;
+    if (b >> 6 < scan) scan = b >> 6;
+    put++;
   }
-  s->free_list = head;
-  s->used = (uint16_t)(s->used - n);
-  dirty_add(c, ss, h, (int)n);
+  s->scan = (uint16_t)scan;
+  s->nfree = (uint16_t)(s->nfree + put);
+  s->used = (uint16_t)(s->used - put);
+  dirty_add(c, ss, h, (int)put);
   if (s->used == 0) {
     /* Empty: forget the carving so the pages are not touched again, keep one spare per class. */
     if (s->listed) list_remove(c, s);
-    s->free_list = NULL;
-    s->carved = 0;
-    reset_purge(c, s);
+    reset_slab(c, s);
     c->due -= before;
     /* Carved anew later: no block keeps a FREED state (its poison may be gone with the pages). */
     if (HAK_CFG_CHECK_FREE) memset(s->states, HAK_BLOCK_NEVER, s->capacity);
@@ -426,8 +347,8 @@ static int slab_put(central_class_t* c, hak_slab_t* s, void* const* blocks, unsi
 
 static hak_slab_t* slab_of(void* p) { return hak_slab_head(hak_page_of((uintptr_t)p)); }
 
-/* Whether slab s has free blocks, on its free list or off it in purged pages. */
-static int has_free(hak_slab_t* s) { return s->free_list || hak_ss_of(s)->offlist[head_of(s)]; }
+/* Whether slab s has free carved blocks (purged or not). */
+static int has_free(const hak_slab_t* s) { return s->nfree != 0; }
 
 /* The partial slab a refill of the calling thread takes blocks from: the first it may carve
  * (*carve = 1), else the first with free blocks, whoever owns it (*carve = 0: its free and purged
@@ -466,7 +387,7 @@ unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
     }
     if (carve) adopt(s, self);
     int64_t before = due_of(s);
-    got += slab_take(c, s, cls, out + got, n - got, carve);
+    got += slab_take(c, s, out + got, n - got, carve);
     c->due += due_of(s) - before;
     if (!has_free(s) && s->carved == s->capacity) list_remove(c, s);
   }
@@ -477,17 +398,18 @@ unsigned hak_central_refill(unsigned cls, void** out, unsigned n) {
 }
 
 /* Purges the class's dirty partial slabs. */
-static void purge_class(central_class_t* c, unsigned cls) {
+static void purge_class(central_class_t* c) {
   if (!c->dirty) return;
   for (hak_slab_t* s = c->partial; s; s = s->next)
-    if (hak_ss_of(s)->dirty[head_of(s)]) purge(c, s, cls);
+    if (hak_ss_of(s)->dirty[head_of(s)]) purge(c, s);
 }
 
 /* Returns the transfer cache's blocks to their slabs. */
 static void drain_transfer(central_class_t* c) {
+  unsigned cls = (unsigned)(c - g_central);
   while (c->ntransfer) {
     void* p = c->transfer[--c->ntransfer];
-    slab_put(c, slab_of(p), &p, 1);
+    slab_put(c, slab_of(p), cls, &p, 1);
   }
 }
 
@@ -499,10 +421,10 @@ static void drop_caches(central_class_t* c) {
 }
 
 /* Purges the class's slabs whose purge is due, until none is (they are counted in c->due). */
-static void purge_due_slabs(central_class_t* c, unsigned cls) {
+static void purge_due_slabs(central_class_t* c) {
   for (hak_slab_t* s = c->partial; s && c->due > 0;) {
     hak_slab_t* next = s->next;
-    if (purge_due(s)) purge(c, s, cls);
+    if (purge_due(s)) purge(c, s);
     s = next;
   }
 }
@@ -517,7 +439,7 @@ static void release_others(unsigned cls) {
       continue;
     class_lock(c);
     drop_caches(c);
-    purge_due_slabs(c, k);
+    purge_due_slabs(c);
     account(c, k);
     pthread_mutex_unlock(&c->lock);
   }
@@ -540,12 +462,10 @@ void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
   }
   for (unsigned i = k, run; i < n; i += run) {
     hak_slab_t* s = slab_of(blocks[i]);
-    /* A run of blocks of one slab, as many as it has out (more would be a double free: each
-     * then empties the slab once, as block by block). */
-    for (run = 1; i + run < n && run < s->used && slab_of(blocks[i + run]) == s;) run++;
+    for (run = 1; i + run < n && slab_of(blocks[i + run]) == s;) run++; /* a run of one slab's blocks */
     unsigned t = 0;
     while (t < ntouched && touched[t] != s) t++;
-    if (slab_put(c, s, blocks + i, run)) {
+    if (slab_put(c, s, cls, blocks + i, run)) {
       /* Gone (spare or superslab, maybe another class's by now): forget it. */
       if (t < ntouched) touched[t] = touched[--ntouched];
       continue;
@@ -553,14 +473,14 @@ void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
     if (!eager || t < ntouched) continue;
     if (ntouched == TOUCHED_MAX) {
       for (t = 0; t < ntouched; t++)
-        if (purge_due(touched[t])) purge(c, touched[t], cls);
+        if (purge_due(touched[t])) purge(c, touched[t]);
       ntouched = 0;
     }
     touched[ntouched++] = s;
   }
   for (unsigned t = 0; t < ntouched; t++)
-    if (purge_due(touched[t])) purge(c, touched[t], cls);
-  if (eager) purge_due_slabs(c, cls); /* those it did not touch, freed while within the budget */
+    if (purge_due(touched[t])) purge(c, touched[t]);
+  if (eager) purge_due_slabs(c); /* those it did not touch, freed while within the budget */
   account(c, cls);
   pthread_mutex_unlock(&c->lock);
   hak_release_in_use_add(-(int64_t)n * (int64_t)hak_class_size(cls));
@@ -570,7 +490,7 @@ void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
 /* Everything the class keeps without a program's block: transfer cache, spare, free pages. */
 static void release_class(central_class_t* c, unsigned cls) {
   drop_caches(c);
-  purge_class(c, cls);
+  purge_class(c);
   account(c, cls);
 }
 

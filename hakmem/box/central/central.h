@@ -3,17 +3,16 @@
  * Thread caches (front box) refill from and flush to here in batches, so a lock is taken once per
  * batch, never per malloc/free. A class keeps a transfer cache (an array of blocks that moved
  * between threads, handed on without touching the slabs: the cheap path for remote frees) and its
- * partial slabs. A block flushed by any thread returns to the slab it came from; a slab that
- * becomes empty goes back to the superslab box (one spare per class is kept, within the release
- * budget, never under LEAN).
- * Purge: the 4 KiB OS pages of a live slab that only free blocks overlap can be decommitted; the
- * free blocks that start in them leave the free list and come back when the slab needs them (the
+ * partial slabs. A block flushed by any thread returns to the slab it came from: a bit in the
+ * slab's free bitmap (SuperSlab header), so a refill hands out a slab's lowest free blocks first
+ * and reads nothing from the blocks themselves; a slab that becomes empty goes back to the
+ * superslab box (one spare per class is kept, within the release budget, never under LEAN).
+ * Purge: the 4 KiB OS pages of a live slab that only free blocks overlap can be decommitted; their
+ * blocks stay free in the bitmap, and the pages come back as blocks in them are handed out (the
  * state is in the SuperSlab header). So blocks held in thread caches pin a few OS pages each,
  * not whole slabs. An eager flush (LEAN, or BALANCED over its budget: hak_release_eager) puts
  * blocks straight back into their slabs, drops the transfer cache and spare, and purges the slabs
  * it touched; SPEED purges only at malloc_trim.
- * Free lists are validated (safe profile) as they are popped: a link that leaves its slab is
- * reported as a corrupted free list instead of being followed.
  * Ownership: every thread with a cache has an owner id (hak_central_self); a refill carves for it
  * only slabs it owns, unowned ones or those of exited threads (adopting them), never a live other
  * thread's: two threads writing blocks of one cache line slow each other down (false sharing).

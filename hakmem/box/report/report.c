@@ -12,7 +12,6 @@ static const char* const k_names[HAK_ERR_COUNT] = {
     [HAK_ERR_INTERIOR_POINTER] = "pointer into the middle of a block",
     [HAK_ERR_DOUBLE_FREE] = "double free",
     [HAK_ERR_METADATA_CORRUPT] = "metadata corrupted",
-    [HAK_ERR_FREE_LIST_CORRUPT] = "free list corrupted",
     [HAK_ERR_WRITE_AFTER_FREE] = "write after free",
     [HAK_ERR_OVERFLOW] = "buffer overflow past the end of the block",
     [HAK_ERR_SIZE_MISMATCH] = "size mismatch",

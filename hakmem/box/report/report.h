@@ -15,7 +15,6 @@ typedef enum hak_error {
   HAK_ERR_INTERIOR_POINTER,  /* inside hakmem's memory but not the start of a block */
   HAK_ERR_DOUBLE_FREE,       /* the block is not currently allocated */
   HAK_ERR_METADATA_CORRUPT,  /* a magic number of slab or region metadata no longer matches */
-  HAK_ERR_FREE_LIST_CORRUPT, /* a free-list link points outside its slab */
   HAK_ERR_WRITE_AFTER_FREE,  /* the pattern written into a freed block changed before reuse */
   HAK_ERR_OVERFLOW,          /* the canary after the usable size was overwritten */
   HAK_ERR_SIZE_MISMATCH,     /* free_sized / free_aligned_sized with a size the block cannot hold */

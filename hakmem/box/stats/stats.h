@@ -41,8 +41,9 @@ HAK_INLINE uint16_t* hak_stats_tag_in(hak_slab_t* page, uintptr_t a, unsigned cl
 }
 
 /* The owner tag of the block p of class cls (observe: slab->states holds uint16_t tags), or NULL
- * when p is not in a slab of that class: observe hands out whatever a corrupted free list holds
- * (undetected outside safe), and the counters must not write through such a pointer. */
+ * when p is not in a slab of that class: observe hands out whatever was freed into a bin (a
+ * pointer freed twice, whose slab went to another class since, is not detected outside safe), and
+ * the counters must not write through such a pointer. */
 HAK_INLINE uint16_t* hak_stats_tag_of(void* p, unsigned cls) {
   uintptr_t a = (uintptr_t)p;
   if (hak_region_kind(a) != HAK_REGION_SUPERSLAB) return NULL;

@@ -160,14 +160,15 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
   slab->carved = 0;
   slab->capacity = info->blocks;
   slab->block_size = info->block_size;
-  slab->free_list = NULL;
+  slab->nfree = 0;
+  slab->scan = 0;
   slab->prev = slab->next = NULL;
   slab->start = (uint8_t*)ss + (size_t)first * HAK_PAGE_SIZE;
   slab->states = HAK_SS_BLOCK_BYTES ? (uint8_t*)ss + HAK_PAGE_SIZE +
                                           (size_t)first * HAK_MAX_SLAB_BLOCKS * HAK_SS_BLOCK_BYTES
                                     : NULL;
   if (HAK_CFG_CHECK_FREE) memset(slab->states, HAK_BLOCK_NEVER, info->blocks);
-  ss->offlist[first] = 0;
+  memset(ss->free_bits[first], 0, ((size_t)info->blocks + 63) / 64 * sizeof(uint64_t));
   ss->dirty[first] = 0;
   ss->npurged[first] = 0;
   for (unsigned i = 0; i < n; i++) ss->purged[first + i] = 0;

@@ -10,7 +10,7 @@
  *              slab's class and owner: all free() reads of a page, the 32 of a SuperSlab in two
  *              cache lines that stay in L1 when the blocks do not (coloured: hak_free_info_of).
  *   OS page    4 KiB. The central box may decommit the OS pages of a live slab that hold only
- *              free blocks ("purge"); their state is kept in the header (purged, offlist, dirty).
+ *              free blocks ("purge"); their state is kept in the header (purged, dirty).
  *   block bytes  one per block (safe: its state) or two (observe: the tag of the thread that
  *              allocated it), in header pages after the first; slab->states points to them.
  *   registry   one bit per 2 MiB of the 47-bit address space (8 MiB of untouched .bss): whether a
@@ -78,12 +78,13 @@ typedef struct hak_slab {
   uint32_t block_size; /* beside magic: the safe profile checks both in one load (hak_slab_id) */
   uint16_t carved;     /* blocks [0, carved) have been handed out at least once */
   uint16_t capacity;   /* blocks (at most HAK_MAX_SLAB_BLOCKS) */
-  void* free_list; /* returned blocks, linked through their first word */
+  uint16_t nfree;  /* carved blocks back in the slab: the set bits of its free bitmap */
+  uint16_t scan;   /* no word of the free bitmap below this one has a set bit */
   struct hak_slab* prev;
   struct hak_slab* next;
   uint8_t* start;  /* first block */
   uint8_t* states; /* safe: one state byte per block; observe: one uint16_t owner tag per block */
-} hak_slab_t;
+} __attribute__((aligned(64))) hak_slab_t;
 _Static_assert(sizeof(hak_slab_t) == 64, "one cache line per page entry");
 _Static_assert(HAK_MAX_SLAB_BLOCKS <= UINT16_MAX, "block counts fit in uint16_t");
 _Static_assert(offsetof(hak_slab_t, block_size) == offsetof(hak_slab_t, magic) + 4, "hak_slab_id reads both");
@@ -126,9 +127,13 @@ typedef struct hak_superslab {
   uint32_t committed;  /* bit i: free page i may still be resident (not decommitted) */
   /* Purge state of live slabs, owned by the central box (under the class lock); zero for a new slab. */
   uint16_t purged[HAK_SS_PAGES];  /* bit j: OS page j of this page is decommitted; only free blocks overlap it */
-  uint16_t offlist[HAK_SS_PAGES]; /* head page: free blocks that start in purged OS pages (off the free list) */
-  uint16_t dirty[HAK_SS_PAGES];   /* head page: blocks put on the free list since the last purge */
+  uint16_t dirty[HAK_SS_PAGES];   /* head page: blocks freed into the slab since the last purge */
   uint16_t npurged[HAK_SS_PAGES]; /* head page: purged OS pages of the slab */
+  /* head page: the slab's free bitmap, bit i set when carved block i is back in the slab. A bitmap,
+   * not a list linked through the blocks: a refill hands out the lowest free blocks first, so that
+   * what a program allocates in a row lies together in memory (docs/perf.md, "Block order"), reads
+   * no block's memory, and a free block holds nothing the allocator trusts. */
+  uint64_t free_bits[HAK_SS_PAGES][HAK_MAX_SLAB_BLOCKS / 64];
 } hak_superslab_t;
 
 _Static_assert(offsetof(hak_superslab_t, free_info) == 0, "free infos at the SuperSlab's start (two cache lines each)");

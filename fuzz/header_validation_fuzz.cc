@@ -372,7 +372,6 @@ void WriteAfterFree(FuzzedDataProvider& in) {
   if (off % bs || hak_block_state(slab, (uint32_t)(off / bs), p, bs) != HAK_BLOCK_FREED) return;  // reused since, or carved anew
   size_t usable = bs - HAK_CANARY_BYTES;
   size_t poison_end = usable < kPoisonTo ? usable : kPoisonTo;
-  if (usable <= kPoisonFrom) return;  // nothing past the link word (16-byte blocks in safe)
   size_t at = in.ConsumeIntegralInRange<size_t>(kPoisonFrom, usable - 1);
   uint8_t value = in.ConsumeIntegral<uint8_t>();
   uint8_t saved = ((uint8_t*)p)[at];

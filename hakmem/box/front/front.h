@@ -31,11 +31,13 @@
  * the block's allocated/freed state while a thread has it (route.h, hak_tail_live). */
 #define HAK_CANARY_BYTES (HAK_CFG_CANARY ? 8u : 0u)
 /* ... and poisons bytes [HAK_POISON_FROM, HAK_POISON_TO) of a freed block (fewer in blocks whose
- * usable size ends sooner), checked when the block is handed out again. The first word may hold a
- * free-list link; the window is short because every free writes it and every malloc reads it
- * (32 bytes cost about 5% of safe's throughput against 64: docs/perf.md). */
-#define HAK_POISON_FROM 8u
-#define HAK_POISON_TO 40u
+ * usable size ends sooner), checked when the block is handed out again. From the first byte:
+ * hakmem keeps nothing in a free block (the central box's slabs keep bitmaps), and a program's
+ * stale pointer most often writes a block's first fields. The window is short because every free
+ * writes it and every malloc reads it (32 bytes cost about 5% of safe's throughput against 64:
+ * docs/perf.md). */
+#define HAK_POISON_FROM 0u
+#define HAK_POISON_TO 32u
 
 enum { HAK_THREAD_NEW = 0, HAK_THREAD_ACTIVE = 1, HAK_THREAD_EXITED = 2 };
 

@@ -1,4 +1,4 @@
-/* tools/locality_preload.c: LD_PRELOAD'ed before an allocator (tools/programs --locality), it
+/* bench/programs/locality_preload.c: LD_PRELOAD'ed before an allocator (//bench:programs --locality), it
  * measures how close together a program's consecutive small allocations land: the number of
  * distinct 4 KiB pages among each 64 consecutive malloc / calloc / realloc(NULL, n) results of
  * at most 1 KiB. A program that walks what it allocated in the order it allocated it touches that

@@ -85,6 +85,9 @@ std::map<uintptr_t, Live>::iterator Containing(uintptr_t p) {
 Prediction Predict(uintptr_t p, bool is_free) {
   if (g_live.count(p)) return {kValid, HAK_ERR_COUNT};
   if (kSafe && g_quarantined.count(p)) return {kError, HAK_ERR_DOUBLE_FREE};
+  // safe's malloc(0) region: a freed slot is a double free, a slot never handed out or an address
+  // between slots is not hakmem's.
+  if (kSafe && hak_zero_owns(p)) return {kSomeError, HAK_ERR_COUNT};
   if (hak_region_kind(p) == HAK_REGION_SUPERSLAB) {
     if (hak_free_info_of(p)->cls >= HAK_NCLASSES) return {kError, HAK_ERR_INVALID_POINTER};
     // Outside safe, free does not validate small blocks, and the route knows no block states.
@@ -325,7 +328,7 @@ void CorruptSlab(FuzzedDataProvider& in, int api) {
 void CorruptLarge(FuzzedDataProvider& in, int api) {
   std::vector<uintptr_t> large;
   for (auto& [p, b] : g_live)
-    if (b.cls < 0) large.push_back(p);
+    if (b.cls < 0 && b.extent) large.push_back(p);  // not safe's malloc(0) blocks (extent 0)
   if (large.empty()) return;
   uintptr_t p = large[in.ConsumeIntegralInRange<size_t>(0, large.size() - 1)];
   hak_large_t* h = hak_large_lookup((const void*)p);

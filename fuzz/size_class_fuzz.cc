@@ -77,6 +77,7 @@ void CheckBlock(void* p, size_t size, size_t align, const char* api, uint32_t ta
   FUZZ_CHECK((uintptr_t)p % (align < 16 ? 16 : align) == 0, "%s(%zu, align %zu) = %p", api, size, align, p);
   size_t usable = hak_malloc_usable_size(p);
   FUZZ_CHECK(usable >= size, "%s(%zu): usable %zu", api, size, usable);
+  if (HAK_CFG_CHECK_FREE && size == 0 && usable == 0) return;  // safe's malloc(0): an inaccessible block
   if (!exact) {
     // realloc keeps a block in place while it is at most half empty.
     FUZZ_CHECK(usable / 2 <= size || size + HAK_CANARY_BYTES > HAK_SMALL_MAX || usable <= hak_class_size(hak_class_of(size + HAK_CANARY_BYTES)),

@@ -34,7 +34,7 @@ void expect_bad(uintptr_t a, hak_error_t err, const char* what) {
 }
 
 TEST(Route, SmallBlock) {
-  for (size_t n : {(size_t)0, (size_t)1, (size_t)100, (size_t)1000, (size_t)5000, 100 * KiB, HAK_SMALL_MAX - kCanary}) {
+  for (size_t n : {(size_t)(HAK_CFG_CHECK_FREE ? 1 : 0), (size_t)1, (size_t)100, (size_t)1000, (size_t)5000, 100 * KiB, HAK_SMALL_MAX - kCanary}) {
     void* p = hak_malloc(n);
     ASSERT_NE(p, nullptr);
     hak_route_t r = hak_route(p);
@@ -53,6 +53,36 @@ TEST(Route, SmallBlock) {
 }
 
 // Every block of a full slab routes to itself; every other 16-byte offset of the slab is interior.
+// safe's malloc(0): a live block of the zero box routes as one with usable size 0; freed, a
+// double free; between slots, or a slot never handed out, not hakmem's. Elsewhere malloc(0) is a
+// smallest block.
+TEST(Route, ZeroSizeBlocks) {
+  void* p = hak_malloc(0);
+  ASSERT_NE(p, nullptr);
+  void* q = hak_malloc(0);
+  ASSERT_NE(q, p) << "unique";
+  hak_route_t r = hak_route(p);
+  if (!HAK_CFG_CHECK_FREE) {
+    EXPECT_EQ(r.kind, HAK_ROUTE_SMALL);
+    EXPECT_EQ(r.cls, 0);
+    hak_free(p);
+    hak_free(q);
+    return;
+  }
+  EXPECT_EQ(r.kind, HAK_ROUTE_ZERO);
+  EXPECT_EQ(r.block_size, 0u);
+  EXPECT_EQ(hak_malloc_usable_size(p), 0u);
+  expect_bad((uintptr_t)p + 1, HAK_ERR_INVALID_POINTER, "inside a slot");
+  expect_bad((uintptr_t)q + HAK_ZERO_SLOT, HAK_ERR_INVALID_POINTER, "a slot never handed out");
+  hak_free(p);
+  expect_bad((uintptr_t)p, HAK_ERR_DOUBLE_FREE, "freed");
+  void* grown = hak_realloc(q, 100);
+  ASSERT_NE(grown, nullptr);
+  EXPECT_EQ(hak_route(grown).kind, HAK_ROUTE_SMALL) << "realloc of a zero-size block moves it";
+  expect_bad((uintptr_t)q, HAK_ERR_DOUBLE_FREE, "realloc freed it");
+  hak_free(grown);
+}
+
 TEST(Route, EveryOffsetOfASlab) {
   const size_t n = 112 - kCanary;  // class 6: 112-byte blocks, 585 per slab, 16 bytes of tail
   const unsigned cls = hak_class_of(n + kCanary);

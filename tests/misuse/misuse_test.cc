@@ -199,13 +199,13 @@ TEST(Misuse, SizedDeleteWithAnotherTypesSize) {
 
 // (g) large blocks in safe: a guard page after each and freed ones inaccessible; the fault kills
 // the program with SIGSEGV after hakmem's line naming the block.
-std::string FaultLine(const std::string& error) {
-  return "hakmem: error: " + Esc(error) +
-         ": pointer \\2 in a memory access \\(large block of 1048576 bytes at 0x[0-9a-f]+\\); killed by SIGSEGV\n";
+std::string FaultLine(const std::string& error, const std::string& block) {
+  return "hakmem: error: " + Esc(error) + ": pointer \\2 in a memory access \\(" + Esc(block) +
+         " at 0x[0-9a-f]+\\); killed by SIGSEGV\n";
 }
-void ExpectFault(const char* program, const std::string& error) {
+void ExpectFault(const char* program, const std::string& error, const std::string& block = "large block of 1048576 bytes") {
   if (Safe()) {
-    EXPECT_EXIT(RunProgram(program), ::testing::KilledBySignal(SIGSEGV), Whole(Pointer() + FaultLine(error)));
+    EXPECT_EXIT(RunProgram(program), ::testing::KilledBySignal(SIGSEGV), Whole(Pointer() + FaultLine(error, block)));
   } else {
     EXPECT_EXIT(RunProgram(program), ::testing::ExitedWithCode(0),
                 Whole(Pointer() + Say("not attempted outside safe") + kSurvived));
@@ -213,6 +213,12 @@ void ExpectFault(const char* program, const std::string& error) {
 }
 TEST(Misuse, LargeUseAfterFree) { ExpectFault("large_use_after_free", "use after free"); }
 TEST(Misuse, LargeOverflowPastTheEnd) { ExpectFault("large_overflow", kOverflow); }
+// safe's malloc(0): an address that faults on any access, freed like any block.
+TEST(Misuse, ZeroSizeBlockAccess) { ExpectFault("zero_size_access", kOverflow, "block of 0 bytes"); }
+TEST(Misuse, ZeroSizeBlockDoubleFree) {
+  if (Safe()) ExpectAbort("zero_size_double_free", Error(kDoubleFree, "free", "", kAborting));
+  else ExpectUndetected("zero_size_double_free");
+}
 TEST(Misuse, ProgramsOwnSegvHandlerStillRuns) {
   EXPECT_EXIT(RunProgram("own_segv_handler"), ::testing::ExitedWithCode(0),
               Whole(Pointer() + Say("own handler ran, installed before hakmem's") +

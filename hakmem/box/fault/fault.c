@@ -8,6 +8,7 @@
 
 #include "hakmem/box/large/large.h"
 #include "hakmem/box/report/report.h"
+#include "hakmem/box/zero/zero.h"
 
 static struct sigaction g_before; /* the process's action when hakmem's was installed */
 static int g_installed;
@@ -15,9 +16,14 @@ static int g_installed;
 static void on_segv(int sig, siginfo_t* info, void* context) {
   const void* block = NULL;
   size_t size = 0;
+  int live = 0;
   hak_large_fault_kind_t kind = hak_large_fault((uintptr_t)info->si_addr, &block, &size);
-  if (kind != HAK_LARGE_NO_FAULT) {
-    hak_report_fault(kind == HAK_LARGE_OVERFLOW ? HAK_ERR_OVERFLOW : HAK_ERR_USE_AFTER_FREE, info->si_addr, block, size);
+  if (kind != HAK_LARGE_NO_FAULT || hak_zero_fault((uintptr_t)info->si_addr, &block, &live)) {
+    if (kind != HAK_LARGE_NO_FAULT)
+      hak_report_fault(kind == HAK_LARGE_OVERFLOW ? HAK_ERR_OVERFLOW : HAK_ERR_USE_AFTER_FREE, info->si_addr,
+                       "large block", block, size);
+    else /* malloc(0)'s block: any access is past its end, or after its free */
+      hak_report_fault(live ? HAK_ERR_OVERFLOW : HAK_ERR_USE_AFTER_FREE, info->si_addr, "block", block, 0);
     struct sigaction dfl = {0};
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGSEGV, &dfl, NULL); /* the access faults again and kills the process */

@@ -15,6 +15,7 @@
 #include "hakmem/box/route/route.h"
 #include "hakmem/box/stats/stats.h"
 #include "hakmem/box/thread/thread.h"
+#include "hakmem/box/zero/zero.h"
 
 __thread hak_tcache_t hak_tc;
 
@@ -193,6 +194,13 @@ oom:
   return NULL;
 }
 
+void* hak_front_malloc_zero(void) {
+  void* p = hak_zero_alloc();
+  if (!p) return hak_front_alloc_class(hak_class_of(HAK_CANARY_BYTES));
+  hak_fault_install();
+  return p;
+}
+
 void* hak_front_malloc_slow(size_t size) {
   if (HAK_LIKELY(size <= HAK_SMALL_MAX - HAK_CANARY_BYTES)) return hak_front_alloc_class(hak_class_of(size + HAK_CANARY_BYTES));
   hak_thread_process_init();
@@ -259,6 +267,10 @@ void hak_front_free_other(void* p, const char* func) {
     HAK_VG_FREE(p);
     hak_large_free(r.large);
     return;
+  }
+  if (r.kind == HAK_ROUTE_ZERO) {
+    if (hak_zero_free(p)) return;
+    r = hak_route_bad(HAK_ERR_DOUBLE_FREE, -1, 0); /* another thread freed it meanwhile */
   }
   /* A foreign pointer may be the process's first call: the error mode comes from the environment. */
   hak_thread_process_init();

@@ -71,6 +71,8 @@ HAK_HIDDEN void hak_front_free_other(void* p, const char* func);
  * small malloc: it also checks the block for writes after free and arms its canary). size_t: the
  * class indexes the bins with no zero-extension. */
 HAK_HIDDEN void* hak_front_alloc_class(size_t cls);
+/* Safe profile's malloc(0): a block of the zero box (its faults named), else the smallest class's. */
+HAK_HIDDEN void* hak_front_malloc_zero(void);
 /* Safe profile's free of p, in a SuperSlab page with page entry page and free info info: validates
  * it (reported and not cached when bad), checks its canary, poisons it and caches it. */
 HAK_HIDDEN void hak_front_safe_free(void* p, hak_slab_t* page, const hak_free_info_t* info, const char* func);
@@ -86,7 +88,8 @@ HAK_INLINE void* hak_front_malloc(size_t size) {
   if (HAK_LIKELY(size <= HAK_TABLE_MAX - HAK_CANARY_BYTES)) cls = hak_class_of_table(size + HAK_CANARY_BYTES);
   else if (HAK_LIKELY(size <= HAK_SMALL_MAX - HAK_CANARY_BYTES)) cls = hak_class_of_large(size + HAK_CANARY_BYTES);
   else return hak_front_malloc_slow(size);
-  if (HAK_CFG_CHECK_FREE) return hak_front_alloc_class(cls); /* one tail call: pop and checks */
+  if (HAK_CFG_CHECK_FREE) /* one tail call: pop and checks (malloc(0): the zero box) */
+    return HAK_LIKELY(size) ? hak_front_alloc_class(cls) : hak_front_malloc_zero();
   void** top = hak_tc.top[cls];
   if (HAK_LIKELY(top != hak_tc.base[cls])) {
     void* p = *--top;

@@ -39,6 +39,13 @@ void* hak_os_map(size_t size) {
   return p;
 }
 
+/* Not in bytes_mapped: address space only, never resident. */
+void* hak_os_reserve(size_t size) {
+  void* p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  count(&g_mmap_calls, 1);
+  return p == MAP_FAILED ? NULL : p;
+}
+
 void hak_os_unmap(void* p, size_t size) { unmap_counted(p, size); }
 
 void hak_os_decommit(void* p, size_t size) {

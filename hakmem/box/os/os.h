@@ -23,6 +23,8 @@ typedef struct hak_os_counters {
 HAK_HIDDEN void* hak_os_map_aligned(size_t size, size_t align);
 /* hak_os_map_aligned for 4 KiB alignment: one mmap of exactly size bytes. */
 HAK_HIDDEN void* hak_os_map(size_t size);
+/* size bytes of address space that is never accessible (PROT_NONE, nothing committed), or NULL. */
+HAK_HIDDEN void* hak_os_reserve(size_t size);
 HAK_HIDDEN void hak_os_unmap(void* p, size_t size);
 /* Gives the pages back to the OS; they read as zero when touched again. */
 HAK_HIDDEN void hak_os_decommit(void* p, size_t size);

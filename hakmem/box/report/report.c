@@ -94,11 +94,13 @@ void hak_report_error(hak_error_t err, const void* ptr, const char* func, int cl
   if (g_mode == HAK_ON_ERROR_ABORT) abort();
 }
 
-void hak_report_fault(hak_error_t err, const void* addr, const void* block, size_t size) {
+void hak_report_fault(hak_error_t err, const void* addr, const char* what, const void* block, size_t size) {
   char buf[256];
   char* end = buf + sizeof buf;
   char* at = error_head(buf, end, err, addr);
-  at = hak_fmt_str(at, end, " in a memory access (large block of ");
+  at = hak_fmt_str(at, end, " in a memory access (");
+  at = hak_fmt_str(at, end, what);
+  at = hak_fmt_str(at, end, " of ");
   at = hak_fmt_u64(at, end, size);
   at = hak_fmt_str(at, end, " bytes at ");
   at = hak_fmt_hex(at, end, (unsigned long long)(uintptr_t)block);

@@ -30,10 +30,11 @@ HAK_HIDDEN void hak_report_set_mode(hak_on_error_t mode);
 /* Reports an error; cls < 0 when the class is unknown. Returns only in report mode. */
 HAK_HIDDEN HAK_COLD void hak_report_error(hak_error_t err, const void* ptr, const char* func, int cls,
                                           size_t block_size);
-/* safe's fault handler: an access at addr that faulted in hakmem's guard or quarantine, next to or
- * inside the large block at block of size bytes. Only writes the line (async-signal-safe); the
- * caller lets the fault kill the process with its signal. */
-HAK_HIDDEN HAK_COLD void hak_report_fault(hak_error_t err, const void* addr, const void* block, size_t size);
+/* safe's fault handler: an access at addr that faulted in hakmem's guard, quarantine or zero-size
+ * region, next to or inside the block (what: "large block", "block") at block of size bytes. Only
+ * writes the line (async-signal-safe); the caller lets the fault kill the process with its signal. */
+HAK_HIDDEN HAK_COLD void hak_report_fault(hak_error_t err, const void* addr, const char* what, const void* block,
+                                          size_t size);
 /* Number of errors reported so far (for tests in report mode). */
 HAK_HIDDEN unsigned long hak_report_error_count(void);
 /* "hakmem: warning: " + msg + arg (arg may be NULL), one line. */

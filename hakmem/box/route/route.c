@@ -15,9 +15,21 @@ static hak_route_t route_large(uintptr_t a) {
   }
 }
 
+static hak_route_t route_zero(uintptr_t a) {
+  switch (hak_zero_state(a)) {
+    case HAK_ZERO_LIVE: {
+      hak_route_t r = {HAK_ROUTE_ZERO, HAK_ERR_COUNT, -1, 0, NULL, 0, NULL};
+      return r;
+    }
+    case HAK_ZERO_FREED: return hak_route_bad(HAK_ERR_DOUBLE_FREE, -1, 0);
+    default: return hak_route_bad(HAK_ERR_INVALID_POINTER, -1, 0);
+  }
+}
+
 hak_route_t hak_route(const void* p) {
   uintptr_t a = (uintptr_t)p;
   if (hak_region_kind(a) == HAK_REGION_SUPERSLAB) return hak_route_small(a, hak_page_of(a));
+  if (HAK_CFG_CHECK_FREE && hak_zero_owns(a)) return route_zero(a);
   return route_large(a);
 }
 

@@ -12,9 +12,11 @@
 #include "hakmem/box/large/large.h"
 #include "hakmem/box/report/report.h"
 #include "hakmem/box/superslab/superslab.h"
+#include "hakmem/box/zero/zero.h"
 #include "hakmem/config/profile.h"
 
-typedef enum hak_route_kind { HAK_ROUTE_BAD = 0, HAK_ROUTE_SMALL, HAK_ROUTE_LARGE } hak_route_kind_t;
+/* ZERO: safe's malloc(0) block (zero box), usable size 0. */
+typedef enum hak_route_kind { HAK_ROUTE_BAD = 0, HAK_ROUTE_SMALL, HAK_ROUTE_LARGE, HAK_ROUTE_ZERO } hak_route_kind_t;
 
 typedef struct hak_route {
   hak_route_kind_t kind;

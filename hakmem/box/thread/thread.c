@@ -9,25 +9,29 @@
 #include "hakmem/box/report/report.h"
 #include "hakmem/box/stats/stats.h"
 #include "hakmem/box/superslab/superslab.h"
+#include "hakmem/box/zero/zero.h"
 
 static int g_ready;
 static pthread_mutex_t g_init_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread int t_initialising;
 
-/* Lock order: every class lock, then large, then superslab (central takes superslab under its own). */
+/* Lock order: every class lock, then large, then superslab (central takes superslab under its own), then zero. */
 static void fork_prepare(void) {
   hak_central_fork_prepare();
   hak_large_fork_prepare();
   hak_ss_fork_prepare();
+  hak_zero_fork_prepare();
 }
 
 static void fork_parent(void) {
+  hak_zero_fork_parent();
   hak_ss_fork_parent();
   hak_large_fork_parent();
   hak_central_fork_parent();
 }
 
 static void fork_child(void) {
+  hak_zero_fork_child();
   hak_ss_fork_child();
   hak_large_fork_child();
   hak_central_fork_child();

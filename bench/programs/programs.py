@@ -2,7 +2,7 @@
 """//bench:programs: real programs under LD_PRELOAD of each allocator, interleaved.
 
   ./bazelw run //bench:programs -- [--runs 5] [--programs perl,lua,...] [--variants a,b,...]
-                                   [--csv FILE] [--instr | --locality]
+                                   [--csv FILE] [--png FILE] [--instr | --locality]
   bench/programs/programs.py [the same]     (from a checkout: builds hakmem's libraries itself)
 
 Debian's programs on workloads this project generates, each under LD_PRELOAD of every variant
@@ -21,7 +21,8 @@ Every run's output (for redis: the load's replies, DBSIZE and DEBUG DIGEST) must
 Prints, per program and variant: the median CPU time (user + system) and its CV, the median wall
 time, the median of the per-round CPU-time ratios to the best peer (the peer with the lowest
 median) and to each peer, minor page faults, and peak RSS with its ratio to mimalloc's; then, per
-hakmem variant, the geometric mean of the ratios to the best peer over the programs.
+hakmem variant, the geometric mean of the ratios to the best peer over the programs. --png draws
+those ratios as grouped bars, one group per program (gnuplot).
 --instr runs each variant once under valgrind --tool=callgrind and prints instruction totals
 instead (exact: for decisions that noise would hide). --locality runs each variant once with
 locality_preload.c in front of the allocator and prints how many distinct 4 KiB pages each 64
@@ -292,6 +293,7 @@ def main():
     p.add_argument("--programs", default=",".join(NAMES), help="comma-separated (default all)")
     p.add_argument("--variants", default=",".join(list(PEERS) + list(HAKMEM)), help="comma-separated")
     p.add_argument("--csv", help="write the rows as CSV")
+    p.add_argument("--png", help="bar chart of the CPU-time ratios to the best peer (needs gnuplot)")
     p.add_argument("--instr", action="store_true", help="callgrind instruction totals, one run each")
     p.add_argument("--locality", action="store_true", help="distinct pages per 64 small allocations, one run each")
     p.add_argument("--lib-dir", help="where hakmem's libraries are (//bench:programs passes it); "
@@ -324,8 +326,10 @@ def main():
         elif a.instr:
             instructions(programs, variants, libs, work, expected)
         else:
-            timed(programs, variants, libs, work, expected, a.runs,
-                  os.path.join(out_dir, a.csv) if a.csv else None)
+            rows = timed(programs, variants, libs, work, expected, a.runs,
+                         os.path.join(out_dir, a.csv) if a.csv else None)
+            if a.png:
+                chart(rows, programs, variants, a.runs, os.path.join(out_dir, a.png), work)
 
 
 def checked(name, v, run, expected):
@@ -412,6 +416,38 @@ def timed(programs, variants, libs, work, expected, runs, csv_path):
             w = csv.DictWriter(f, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
+    return rows
+
+
+def chart(rows, programs, variants, runs, path, work):
+    """Grouped bars: per program, each variant's CPU-time ratio to the best peer (lower is better)."""
+    data, script = os.path.join(work, "chart.dat"), os.path.join(work, "chart.gp")
+    ratio = {(r["program"], r["variant"]): r["vs_best"] for r in rows}
+    with open(data, "w") as f:
+        f.write("program " + " ".join(f'"{v}"' for v in variants) + "\n")
+        for n in programs:
+            f.write(f'"{n}" ' + " ".join(f"{ratio[n, v]:.3f}" for v in variants) + "\n")
+    with open(script, "w") as g:
+        g.write(f"""set terminal png size {max(800, 110 * len(programs) * len(variants) // 3 + 200)},600 font ",11"
+set output "{path}"
+set title "//bench:programs --runs {runs}: CPU time / best peer's (median of per-round ratios; lower is better)" noenhanced
+set ylabel "CPU time / best peer's"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set key top left noenhanced
+set xtics noenhanced
+set grid ytics
+set yrange [0:*]
+plot "{data}" using 2:xtic(1) title columnheader(2)""")
+        for i in range(3, len(variants) + 2):
+            g.write(f", '' using {i} title columnheader({i})")
+        g.write("\n")
+    r = subprocess.run(["gnuplot", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        benchlib.die(f"gnuplot failed: {r.stdout[-500:]}", 1)
+    print(f"# chart: {path}")
 
 
 if __name__ == "__main__":

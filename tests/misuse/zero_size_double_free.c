@@ -1,5 +1,7 @@
 /* malloc(0)'s block freed twice. safe knows the block (the zero region's slot is no longer live)
  * and names the double free; elsewhere it is an ordinary smallest block, freed twice unnoticed. */
+#include <malloc.h>
+
 #include "tests/misuse/misuse.h"
 
 int main(void) {

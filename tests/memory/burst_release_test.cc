@@ -15,7 +15,8 @@
 // BurstByThreadsThatStayIdle: the threads stay alive and idle, their caches full. Those blocks are
 // not free as far as the allocator knows, and the pages they sit on stay resident: the test
 // asserts that nothing else does (RSS <= baseline + 10% + what the two caches can pin, computed
-// from the size-class table), e.g. that a slab is not kept whole for one cached block.
+// from the size-class table, + under BALANCED the hold's cap), e.g. that a slab is not kept whole
+// for one cached block.
 //
 // The policy is HAKMEM_RELEASE from the test's environment (tests/memory/BUILD.bazel); the fast
 // profile is not tunable and runs SPEED whatever the environment says.
@@ -36,6 +37,9 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+extern "C" {
+#include "hakmem/box/release/release.h"
+}
 #include "hakmem/box/size_class/size_class.h"
 #include "hakmem/config/profile.h"
 #include "hakmem/include/hakmem.h"
@@ -329,7 +333,13 @@ TEST(BurstRelease, BurstByThreadsThatStayIdle) {
   IdleWorkers workers(&b);
   for (int i = 0; i < 2; i++) workers.run(kWarmBytes);
   const size_t baseline = rss_bytes();
-  const size_t limit = baseline + baseline / 10 + cache_reach(2);
+  // BALANCED also keeps what its hold allows: the warm-ups are cycles of the same memory, and their
+  // return earns a hold, which the burst's own commits can raise to its cap. Those frees decide
+  // with the hold of their moment; the hold decays later, but the threads stay idle and nothing
+  // frees again to act on it. So the bound adds the hold's cap (the policy's documented maximum);
+  // BurstByThreadsThatExit checks the burst's return without it.
+  const size_t hold_cap = policy == BALANCED ? hak_release_retain_cap() * HAK_RELEASE_HOLD_FACTOR : 0;
+  const size_t limit = baseline + baseline / 10 + cache_reach(2) + hold_cap;
 
   workers.run(kBurstBytes);
   ASSERT_EQ(b.failures.load(), 0);
@@ -338,7 +348,7 @@ TEST(BurstRelease, BurstByThreadsThatStayIdle) {
   int ok = s.first_within(limit);
   std::string what = timing(b) + "baseline " + std::to_string(mib(baseline)) + " MiB, limit " +
                      std::to_string(mib(limit)) + " MiB (of which the idle caches' reach " + std::to_string(mib(cache_reach(2))) +
-                     " MiB); RSS after the last free:\n" + s.describe();
+                     " MiB, the hold's cap " + std::to_string(mib(hold_cap)) + " MiB); RSS after the last free:\n" + s.describe();
   if (policy == LEAN) {
     EXPECT_EQ(ok, 0) << what << stats_table();
   } else if (policy == BALANCED) {

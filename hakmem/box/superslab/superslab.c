@@ -168,7 +168,6 @@ hak_slab_t* hak_ss_slab_alloc(unsigned cls) {
                                           (size_t)first * HAK_MAX_SLAB_BLOCKS * HAK_SS_BLOCK_BYTES
                                     : NULL;
   if (HAK_CFG_CHECK_FREE) memset(slab->states, HAK_BLOCK_NEVER, info->blocks);
-  memset(ss->free_bits[first], 0, ((size_t)info->blocks + 63) / 64 * sizeof(uint64_t));
   ss->dirty[first] = 0;
   ss->npurged[first] = 0;
   for (unsigned i = 0; i < n; i++) ss->purged[first + i] = 0;

@@ -132,7 +132,8 @@ typedef struct hak_superslab {
   /* head page: the slab's free bitmap, bit i set when carved block i is back in the slab. A bitmap,
    * not a list linked through the blocks: a refill hands out the lowest free blocks first, so that
    * what a program allocates in a row lies together in memory (docs/perf.md, "Block order"), reads
-   * no block's memory, and a free block holds nothing the allocator trusts. */
+   * no block's memory, and a free block holds nothing the allocator trusts. Zero unless its slab
+   * is live: a new SuperSlab is zero, and the central box clears a row as its slab empties. */
   uint64_t free_bits[HAK_SS_PAGES][HAK_MAX_SLAB_BLOCKS / 64];
 } hak_superslab_t;
 

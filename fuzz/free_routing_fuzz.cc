@@ -167,7 +167,12 @@ void Allocate(FuzzedDataProvider& in, int slot) {
       default:
         name = "valloc";
         align = 4096;
-        p = in.ConsumeBool() ? hak_valloc(size) : hak_pvalloc(size);
+        if (in.ConsumeBool()) {
+          p = hak_valloc(size);
+        } else {
+          p = hak_pvalloc(size);
+          size = (size + 4095) & ~(size_t)4095;  // pvalloc asks for whole pages: its size, for free_sized
+        }
         break;
     }
     Adopt(slot, p, size, align, tag, 0, name);

@@ -35,8 +35,14 @@ namespace {
 constexpr bool kSafe = HAK_CFG_CHECK_FREE;
 constexpr size_t kMaxLive = 64;
 constexpr size_t kMaxFreed = 64;
-constexpr size_t kPoisonFrom = HAK_POISON_FROM, kPoisonTo = HAK_POISON_TO;  // poisoned bytes of a freed block
 constexpr uint8_t kPoisonByte = 0xdb;
+
+// safe: whether byte at of a freed small block of bs bytes holds poison (front.h).
+bool Poisoned(size_t bs, size_t at) {
+  size_t usable = bs - HAK_CANARY_BYTES;
+  if (at >= usable) return false;
+  return bs <= HAK_POISON_WHOLE_MAX || at < HAK_POISON_EDGE || at >= usable - HAK_POISON_EDGE;
+}
 
 struct Live {
   size_t size;
@@ -45,8 +51,15 @@ struct Live {
   int cls;        // -1: large
   bool canary_damaged;
   bool canary_saved;
-  uint8_t canary[8];  // as hakmem wrote it (saved before the first overwrite)
+  uint8_t canary[8];  // safe, small: the canary after the request, as hakmem wrote it (saved
+  uint8_t tail[8];    // before the first overwrite), and the tail word
 };
+
+// safe, small: the canary's bytes, [size, CanaryEnd) (none when the request fills the block).
+size_t CanaryEnd(const Live& b) {
+  size_t room = b.extent - HAK_CANARY_BYTES;
+  return b.size + 8 < room ? b.size + 8 : room;
+}
 
 std::map<uintptr_t, Live> g_live;
 std::vector<uintptr_t> g_freed;  // freed by the model, maybe handed out again since
@@ -119,7 +132,7 @@ void Take(void* ptr, size_t size, const char* api, size_t align = 16) {
   FUZZ_CHECK(!g_live.count(p) && Containing(p) == g_live.end(), "%s(%zu) = %p overlaps a live block", api, size, ptr);
   hak_route_t r = hak_route(ptr);
   FUZZ_CHECK(r.kind != HAK_ROUTE_BAD, "%s(%zu) = %p does not route (error %d)", api, size, ptr, (int)r.error);
-  Live b = {size, r.block_size, align, r.kind == HAK_ROUTE_SMALL ? r.cls : -1, false, false, {0}};
+  Live b = {size, r.block_size, align, r.kind == HAK_ROUTE_SMALL ? r.cls : -1, false, false, {0}, {0}};
   auto next = g_live.upper_bound(p);
   FUZZ_CHECK(next == g_live.end() || next->first >= p + b.extent, "%s(%zu) = %p overlaps the block at %#lx", api, size,
              ptr, (unsigned long)next->first);
@@ -266,7 +279,11 @@ void CheckPointer(uintptr_t p, int api, Prediction pred) {
       break;
     case 1: {
       size_t n = hak_malloc_usable_size((void*)p);
-      if (pred.verdict == kValid) FUZZ_CHECK(n >= g_live[p].size, "usable size %zu < %zu", n, g_live[p].size);
+      // safe: a small block's usable size is its request (its tail holds it), unless an overflow
+      // overwrote the tail.
+      if (pred.verdict == kValid && kSafe && g_live[p].cls >= 0 && !g_live[p].canary_damaged)
+        FUZZ_CHECK(n == g_live[p].size, "usable size %zu of a %zu-byte request", n, g_live[p].size);
+      else if (pred.verdict == kValid) FUZZ_CHECK(n >= g_live[p].size, "usable size %zu < %zu", n, g_live[p].size);
       else FUZZ_CHECK(n == 0, "usable size of a bad pointer %p: %zu", (void*)p, n);
       break;
     }
@@ -360,25 +377,23 @@ void ShrinkModel() {
   while (g_live.size() > kMaxLive) FreeLive(g_live.begin()->first, 0);
 }
 
-// safe: a byte of a freed small block's poison changes; reported when the block would be handed
-// out again, and then quarantined. Bytes past the poison are not checked.
+// safe: a byte of a freed small block changes; reported when the block would be handed out again
+// (it held poison: Poisoned), and then quarantined. Other bytes are not checked.
 void WriteAfterFree(FuzzedDataProvider& in) {
   if (!kSafe || g_freed.empty() || g_quarantined.size() > 100000) return;
   uintptr_t p = g_freed[in.ConsumeIntegralInRange<size_t>(0, g_freed.size() - 1)];
   if (g_live.count(p) || hak_region_kind(p) != HAK_REGION_SUPERSLAB) return;
   hak_slab_t* page = hak_page_of(p);
   unsigned cls = hak_page_class(page);
-  if (cls >= HAK_NCLASSES || hak_class_size(cls) > 1024) return;
+  if (cls >= HAK_NCLASSES || hak_class_size(cls) > 4 * HAK_POISON_WHOLE_MAX) return;
   hak_slab_t* slab = hak_slab_head(page);
   size_t bs = hak_class_size(cls);
   uintptr_t off = p - (uintptr_t)slab->start;
   if (off % bs || hak_block_state(slab, (uint32_t)(off / bs), p, bs) != HAK_BLOCK_FREED) return;  // reused since, or carved anew
-  size_t usable = bs - HAK_CANARY_BYTES;
-  size_t poison_end = usable < kPoisonTo ? usable : kPoisonTo;
-  size_t at = in.ConsumeIntegralInRange<size_t>(kPoisonFrom, usable - 1);
+  size_t at = in.ConsumeIntegralInRange<size_t>(0, bs - HAK_CANARY_BYTES - 1);
   uint8_t value = in.ConsumeIntegral<uint8_t>();
   uint8_t saved = ((uint8_t*)p)[at];
-  bool detected = at < poison_end && value != kPoisonByte;
+  bool detected = Poisoned(bs, at) && value != kPoisonByte;
   ((uint8_t*)p)[at] = value;
   TRACE("write after free %p at %zu detected %d\n", (void*)p, at, (int)detected);
   if (!detected) return;
@@ -419,21 +434,27 @@ void ForgeFreeWord(FuzzedDataProvider& in) {
   for (void* q : taken) hak_free(q);
 }
 
-// safe: a byte of the canary after a live small block changes; its free reports and quarantines.
+// safe: a byte past the request of a live small block changes. In its canary (up to 8 bytes right
+// after the request) or its tail (the last 8), its free reports and quarantines it; the bytes
+// between them are not checked.
 void Overflow(FuzzedDataProvider& in) {
   if (!kSafe || g_quarantined.size() > 100000) return;
   uintptr_t p = PickLive(in, true);
   if (!p) return;
   Live& b = g_live[p];
-  size_t at = b.extent - HAK_CANARY_BYTES + in.ConsumeIntegralInRange<size_t>(0, HAK_CANARY_BYTES - 1);
+  size_t at = in.ConsumeIntegralInRange<size_t>(b.size, b.extent - 1);
   uint8_t value = in.ConsumeIntegral<uint8_t>();
-  uint8_t* canary = (uint8_t*)p + b.extent - HAK_CANARY_BYTES;
+  uint8_t* canary = (uint8_t*)p + b.size;
+  uint8_t* tail = (uint8_t*)p + b.extent - HAK_CANARY_BYTES;
+  size_t canary_len = CanaryEnd(b) - b.size;
   if (!b.canary_saved) {
-    memcpy(b.canary, canary, sizeof b.canary);
+    memcpy(b.canary, canary, canary_len);
+    memcpy(b.tail, tail, sizeof b.tail);
     b.canary_saved = true;
   }
   ((uint8_t*)p)[at] = value;
-  b.canary_damaged = memcmp(canary, b.canary, sizeof b.canary) != 0;  // a second write may restore it
+  // a second write may restore them
+  b.canary_damaged = memcmp(canary, b.canary, canary_len) != 0 || memcmp(tail, b.tail, sizeof b.tail) != 0;
   TRACE("overflow %p at %zu\n", (void*)p, at);
 }
 

@@ -78,7 +78,11 @@ void CheckBlock(void* p, size_t size, size_t align, const char* api, uint32_t ta
   size_t usable = hak_malloc_usable_size(p);
   FUZZ_CHECK(usable >= size, "%s(%zu): usable %zu", api, size, usable);
   if (HAK_CFG_CHECK_FREE && size == 0 && usable == 0) return;  // safe's malloc(0): an inaccessible block
-  if (!exact) {
+  bool small = hak_region_kind((uintptr_t)p) == HAK_REGION_SUPERSLAB;  // (realloc may keep a large one)
+  if (HAK_CFG_CANARY && small) {
+    // safe: a small block's usable size is its request (its tail holds it), realloc's too.
+    FUZZ_CHECK(usable == size, "%s(%zu, align %zu): usable %zu", api, size, align, usable);
+  } else if (!exact) {
     // realloc keeps a block in place while it is at most half empty.
     FUZZ_CHECK(usable / 2 <= size || size + HAK_CANARY_BYTES > HAK_SMALL_MAX || usable <= hak_class_size(hak_class_of(size + HAK_CANARY_BYTES)),
                "%s(%zu): usable %zu wastes more than half", api, size, usable);

@@ -454,6 +454,8 @@ TEST(Contract, UsableSizeCoversTheRequest) {
     ASSERT_NE(p, nullptr) << n;
     size_t u = ta_usable_size(p);
     ASSERT_GE(u, n);
+    // safe: a small block's usable size is exactly its request (the canary follows it).
+    if (HAK_CFG_CANARY && n > 0 && n <= kSmallMax - 8) ASSERT_EQ(u, n);
     if (u <= 64 * KiB) memset(p, 0xee, u);
     else {
       memset(p, 0xee, 4096);

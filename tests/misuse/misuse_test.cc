@@ -186,11 +186,21 @@ TEST(Misuse, WriteAfterFree) {
   if (Safe()) ExpectAbort("write_after_free", Error(kWriteAfterFree, "malloc", kClass40, kAborting));
   else ExpectUndetected("write_after_free", Say("the freed block was handed out again"));
 }
+// safe poisons the whole of a freed block of up to 1 KiB.
+TEST(Misuse, WriteAfterFreePastTheFirstFields) {
+  if (Safe()) ExpectAbort("write_after_free_far", Error(kWriteAfterFree, "malloc", Small(6, 112), kAborting));
+  else ExpectUndetected("write_after_free_far", Say("the freed block was handed out again"));
+}
 // (f) sizes that do not match the block: free_sized and sized operator delete, checked in safe.
 const char kSizeMismatch[] = "size mismatch";
 TEST(Misuse, FreeSizedSmallerThanTheRequest) {
   if (Safe()) ExpectAbort("free_sized_smaller", Error(kSizeMismatch, "free_sized", Small(28, 5120), kAborting));
   else ExpectUndetected("free_sized_smaller");
+}
+// safe knows the requested size: a size of the same class is a mismatch too.
+TEST(Misuse, FreeSizedSmallerInTheSameClass) {
+  if (Safe()) ExpectAbort("free_sized_same_class", Error(kSizeMismatch, "free_sized", Small(28, 5120), kAborting));
+  else ExpectUndetected("free_sized_same_class");
 }
 TEST(Misuse, SizedDeleteWithAnotherTypesSize) {
   if (Safe()) ExpectAbort("delete_wrong_size", Error(kSizeMismatch, "operator delete", Small(14, 448), kAborting));
@@ -228,6 +238,15 @@ TEST(Misuse, ProgramsOwnSegvHandlerStillRuns) {
 TEST(Misuse, OverflowPastUsableSize) {
   if (Safe()) ExpectAbort("overflow", Error(kOverflow, "free", kClass40, kAborting));
   else ExpectUndetected("overflow");
+}
+// safe's canary follows the request, not the class's rounding.
+TEST(Misuse, OverflowIntoTheClassRounding) {
+  if (Safe()) ExpectAbort("overflow_slack", Error(kOverflow, "free", Small(28, 5120), kAborting));
+  else ExpectUndetected("overflow_slack");
+}
+TEST(Misuse, OverflowThenReallocInPlace) {
+  if (Safe()) ExpectAbort("overflow_realloc", Error(kOverflow, "realloc", Small(28, 5120), kAborting));
+  else ExpectUndetected("overflow_realloc", Say("realloc kept the block"));
 }
 
 // HAKMEM_ON_ERROR=report: the program goes on; in safe the overflowed block is quarantined for

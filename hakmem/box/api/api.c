@@ -41,9 +41,19 @@ void* hak_calloc(size_t count, size_t size) {
   return p;
 }
 
-/* Usable bytes of a validated block. */
-static size_t usable_of(const hak_route_t* r) {
+/* The bytes a validated block p can hold. */
+static size_t room_of(const hak_route_t* r) {
   return r->kind == HAK_ROUTE_SMALL ? r->block_size - HAK_CANARY_BYTES : r->block_size;
+}
+
+/* Usable bytes of validated block p: its room, or in safe the size a small block was asked for
+ * (its tail holds it; a tail an overflow overwrote gives the room: free names the overflow). */
+static size_t usable_of(const hak_route_t* r, const void* p) {
+  if (HAK_CFG_CANARY && r->kind == HAK_ROUTE_SMALL) {
+    uint64_t request = hak_tail_request((uintptr_t)p, hak_tail_load((uintptr_t)p, r->block_size));
+    if (request <= room_of(r)) return request;
+  }
+  return room_of(r);
 }
 
 void* hak_realloc(void* ptr, size_t size) {
@@ -59,9 +69,20 @@ void* hak_realloc(void* ptr, size_t size) {
     errno = EINVAL;
     return NULL;
   }
-  size_t usable = usable_of(&r);
+  if (HAK_CFG_CANARY && r.kind == HAK_ROUTE_SMALL && hak_live_request((uintptr_t)ptr, r.block_size) == HAK_TAIL_NOT_LIVE) {
+    hak_front_free_named(ptr, "realloc"); /* names the overflow */
+    errno = EINVAL;
+    return NULL;
+  }
+  size_t usable = usable_of(&r, ptr), room = room_of(&r);
   /* In place while the block holds the new size and would not waste more than half of itself. */
-  if (size <= usable && size >= usable / 2) return ptr;
+  if (size <= room && size >= room / 2) {
+    if (HAK_CFG_CANARY && r.kind == HAK_ROUTE_SMALL) { /* the new size, its canary after it */
+      hak_tail_store((uintptr_t)ptr, r.block_size, hak_tail_live((uintptr_t)ptr, size));
+      hak_canary_rearm((uintptr_t)ptr, size, r.block_size);
+    }
+    return ptr;
+  }
   if (size > MAX_REQUEST) {
     errno = ENOMEM;
     return NULL;
@@ -102,7 +123,7 @@ static void* alloc_aligned(size_t align, size_t size) {
     return NULL;
   }
   int cls = hak_class_of_aligned(size + HAK_CANARY_BYTES, align);
-  if (cls >= 0) return hak_front_alloc_class((unsigned)cls);
+  if (cls >= 0) return hak_front_alloc_class((unsigned)cls, size);
   hak_thread_process_init();
   void* p = hak_front_large_alloc(size, align, 0);
   if (!p) errno = ENOMEM;
@@ -162,27 +183,33 @@ size_t hak_malloc_usable_size(const void* ptr) {
     hak_route_report(&r, ptr, "malloc_usable_size");
     return 0;
   }
-  return usable_of(&r);
+  return usable_of(&r, ptr);
 }
 
-/* Whether a block could have been asked for with size bytes (and alignment): no more than it
- * holds and, for an unaligned request, not less than half of it unless the size's own class is the
- * block's (realloc keeps a block that shrinks to half of it, so half is all that is known without
- * the requested size). */
-static int size_fits_block(const hak_route_t* r, size_t size, size_t alignment) {
-  size_t usable = usable_of(r);
-  if (size > usable) return 0;
-  if (alignment > 16 || size >= usable / 2) return 1;
-  return r->kind == HAK_ROUTE_SMALL && hak_class_of(size + HAK_CANARY_BYTES) == (unsigned)r->cls;
+/* An aligned operator delete without a size: only the alignment is checked. */
+#define SIZE_UNKNOWN SIZE_MAX
+
+/* Whether block p could have been asked for with size bytes: a small block's requested size
+ * exactly (its tail holds it; an overflowed tail is named by the free instead); a large block's
+ * size is known to the page: no more than it holds and, for an unaligned request, not less than
+ * half of it (realloc keeps a block that shrinks to half of it). */
+static int size_fits_block(const hak_route_t* r, const void* p, size_t size, size_t alignment) {
+  if (size == SIZE_UNKNOWN) return 1;
+  if (r->kind == HAK_ROUTE_SMALL) {
+    uint64_t request = hak_live_request((uintptr_t)p, r->block_size);
+    return request == HAK_TAIL_NOT_LIVE || request == size;
+  }
+  size_t usable = usable_of(r, p);
+  return size <= usable && (alignment > 16 || size >= usable / 2);
 }
 
-/* safe: a size (and alignment) that the block cannot have been asked for is reported, and the
- * block is not freed. */
+/* safe: a size (and alignment) that the block was not asked for is reported, and the block is not
+ * freed. */
 static void free_checked_size(void* ptr, size_t size, size_t alignment, const char* func) {
   if (HAK_CFG_CHECK_FREE && ptr) {
     hak_route_t r = hak_route(ptr);
     if (r.kind != HAK_ROUTE_BAD &&
-        (!size_fits_block(&r, size, alignment) || (alignment > 16 && (uintptr_t)ptr % alignment))) {
+        (!size_fits_block(&r, ptr, size, alignment) || (alignment > 16 && (uintptr_t)ptr % alignment))) {
       hak_report_error(HAK_ERR_SIZE_MISMATCH, ptr, func, r.cls, r.block_size);
       return;
     }
@@ -200,7 +227,7 @@ void hak_free_aligned_sized(void* ptr, size_t alignment, size_t size) {
 /* C++'s sized and aligned operator delete (new_delete.cc); size 0: unsized. */
 HAK_HIDDEN void hak_api_delete(void* ptr, size_t size, size_t alignment);
 void hak_api_delete(void* ptr, size_t size, size_t alignment) {
-  if (size || alignment > 16) free_checked_size(ptr, size, alignment, "operator delete");
+  if (size || alignment > 16) free_checked_size(ptr, size ? size : SIZE_UNKNOWN, alignment, "operator delete");
   else hak_front_free_named(ptr, "operator delete");
 }
 #endif

@@ -28,7 +28,7 @@ static void thread_exit(void* unused);
 static unsigned central_refill(unsigned cls, void** out, unsigned n);
 static void central_flush(unsigned cls, void* const* blocks, unsigned n);
 static void safe_storage(void* p, int taken);
-HAK_INLINE int safe_alloc(void* p, size_t cls);
+HAK_INLINE int safe_alloc(void* p, size_t cls, size_t size);
 
 static void key_init(void) {
   pthread_key_create(&g_exit_key, thread_exit);
@@ -135,21 +135,21 @@ void* hak_front_large_alloc(size_t size, size_t align, int zero) {
   return p;
 }
 
-static void* alloc_refill(unsigned cls);
+static void* alloc_refill(unsigned cls, size_t size);
 
-static int safe_alloc_slow(void* p, unsigned cls);
+static int safe_alloc_slow(void* p, unsigned cls, size_t size);
 
 /* Safe: p failed malloc's check. Hands it out after all (a block never handed out before), or
  * the program gets another block. Out of line and reached by a tail call, so that malloc needs no
  * stack frame and the compiler does not turn the retry into a loop set up on every malloc. */
-static HAK_NOINLINE HAK_COLD void* alloc_checked_slow(void* p, unsigned cls) {
-  if (safe_alloc_slow(p, cls)) return p;
-  return hak_front_alloc_class(cls);
+static HAK_NOINLINE HAK_COLD void* alloc_checked_slow(void* p, unsigned cls, size_t size) {
+  if (safe_alloc_slow(p, cls, size)) return p;
+  return hak_front_alloc_class(cls, size);
 }
 
 /* A block leaving the thread cache for the program. */
-HAK_INLINE void* handed_out(void* p, size_t cls) {
-  if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls))) return alloc_checked_slow(p, (unsigned)cls);
+HAK_INLINE void* handed_out(void* p, size_t cls, size_t size) {
+  if (HAK_CFG_CHECK_FREE && HAK_UNLIKELY(!safe_alloc(p, cls, size))) return alloc_checked_slow(p, (unsigned)cls, size);
   if (HAK_CFG_STATS) hak_stats_count_alloc(&hak_tc.stats[0], p, cls);
   HAK_VG_MALLOC(p, hak_class_size(cls) - HAK_CANARY_BYTES);
   return p;
@@ -157,21 +157,21 @@ HAK_INLINE void* handed_out(void* p, size_t cls) {
 
 /* Hands out one block of class cls. Every call it makes is a tail call, so that the common case
  * (safe profile's malloc) needs no stack frame. */
-void* hak_front_alloc_class(size_t cls) {
+void* hak_front_alloc_class(size_t cls, size_t size) {
   void** top = hak_tc.top[cls];
-  if (HAK_UNLIKELY(top == hak_tc.base[cls])) return alloc_refill((unsigned)cls);
+  if (HAK_UNLIKELY(top == hak_tc.base[cls])) return alloc_refill((unsigned)cls, size);
   void* p = *--top;
   hak_tc.top[cls] = top;
-  return handed_out(p, cls);
+  return handed_out(p, cls, size);
 }
 
 /* The bin of cls is empty: refill it from the central box and take a block. */
-static HAK_NOINLINE void* alloc_refill(unsigned cls) {
+static HAK_NOINLINE void* alloc_refill(unsigned cls, size_t size) {
   if (HAK_UNLIKELY(!thread_start())) {
     /* An exited thread (or no memory for its cache) works with the central box directly. */
     void* p;
     if (!refill_or_trim(cls, &p, 1)) goto oom;
-    return handed_out(p, cls);
+    return handed_out(p, cls, size);
   }
   unsigned batch = hak_class_info[cls].batch;
   if ((unsigned)(hak_tc.end[cls] - hak_tc.base[cls]) < batch) flush_remote(cls); /* room for a batch */
@@ -188,7 +188,7 @@ static HAK_NOINLINE void* alloc_refill(unsigned cls) {
   }
   hak_tc.top[cls] = hak_tc.base[cls] + n;
   if (HAK_CFG_STATS) hak_tc.stats[0].refills[cls]++;
-  return hak_front_alloc_class(cls);
+  return hak_front_alloc_class(cls, size);
 oom:
   errno = ENOMEM;
   return NULL;
@@ -196,13 +196,13 @@ oom:
 
 void* hak_front_malloc_zero(void) {
   void* p = hak_zero_alloc();
-  if (!p) return hak_front_alloc_class(hak_class_of(HAK_CANARY_BYTES));
+  if (!p) return hak_front_alloc_class(hak_class_of(HAK_CANARY_BYTES), 0);
   hak_fault_install();
   return p;
 }
 
 void* hak_front_malloc_slow(size_t size) {
-  if (HAK_LIKELY(size <= HAK_SMALL_MAX - HAK_CANARY_BYTES)) return hak_front_alloc_class(hak_class_of(size + HAK_CANARY_BYTES));
+  if (HAK_LIKELY(size <= HAK_SMALL_MAX - HAK_CANARY_BYTES)) return hak_front_alloc_class(hak_class_of(size + HAK_CANARY_BYTES), size);
   hak_thread_process_init();
   void* p = hak_front_large_alloc(size, 16, 0);
   if (!p) errno = ENOMEM;
@@ -279,64 +279,75 @@ void hak_front_free_other(void* p, const char* func) {
 
 /* ---- safe profile ----------------------------------------------------------------------------
  * A block's state byte changes only when it moves between the central box and a thread (refill:
- * OUT, or FRESH if never handed out; flush: FREED) or is quarantined; while a thread has it, its tail word says whether the
- * program has it (hak_tail_live, written at malloc, checked at free: also the overflow canary) or
- * a thread cache (hak_tail_cached, written at free, checked at malloc). So the fast paths touch the
- * block only, not the state bytes' line; the error paths read the state byte to name the error. */
+ * OUT, or FRESH if never handed out; flush: FREED) or is quarantined; while a thread has it, its
+ * tail word says whether the program has it (hak_tail_live with the requested size, written at
+ * malloc with the canary after that size, both checked at free) or a thread cache (hak_tail_cached,
+ * written at free with the poison, both checked at malloc). So the fast paths touch the block
+ * only, not the state bytes' line; the error paths read the state byte to name the error. */
 
 #define POISON_WORD 0xdbdbdbdbdbdbdbdbull
-_Static_assert(POISON_WORD == 0x0101010101010101ull * (POISON_WORD & 0xff), "one byte repeated (poison_full_intact)");
+_Static_assert(POISON_WORD == 0x0101010101010101ull * (POISON_WORD & 0xff), "one byte repeated (the vector compare)");
+_Static_assert(HAK_POISON_EDGE % 16 == 0 && HAK_POISON_EDGE + 8 <= HAK_POISON_WHOLE_MAX, "edges of whole vectors, inside the block");
 
-/* Poison covers bytes [HAK_POISON_FROM, HAK_POISON_TO) of a block, or up to its canary in smaller
- * blocks. Blocks of POISON_FULL bytes and more (nearly all) take a loop of constant count, which
- * the compiler turns into a few vector stores and compares: no call, no count to compute. */
-#define POISON_WORDS ((HAK_POISON_TO - HAK_POISON_FROM) / 8)
-#define POISON_FULL (HAK_POISON_TO + HAK_CANARY_BYTES)
-
-/* Words of poison in a small block (usable sizes are multiples of 8). */
-static size_t poison_words_small(size_t bs) {
-  size_t usable = bs - HAK_CANARY_BYTES;
-  return usable > HAK_POISON_FROM ? (usable - HAK_POISON_FROM) / 8 : 0;
+/* Poison in n bytes at b (n a multiple of 8): 64 bytes a step, then 16, then a word. Volatile
+ * stores: the compiler would turn the loop into a call to memset, and the call costs safe's free a
+ * stack frame and more than the stores. */
+#if defined(__SSE2__)
+typedef __m128i __attribute__((aligned(1))) hak_vec_t;
+#endif
+HAK_INLINE void poison_span_fill(uint8_t* b, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i poison = _mm_set1_epi8((char)(POISON_WORD & 0xff));
+  volatile hak_vec_t* v = (volatile hak_vec_t*)b;
+  for (; i + 64 <= n; i += 64) {
+    v[i / 16] = poison;
+    v[i / 16 + 1] = poison;
+    v[i / 16 + 2] = poison;
+    v[i / 16 + 3] = poison;
+  }
+  for (; i + 16 <= n; i += 16) v[i / 16] = poison;
+#endif
+  for (; i < n; i += 8) *(volatile hak_word_t*)(b + i) = POISON_WORD;
 }
 
+/* Whether the n bytes at b hold only poison: the differences OR-ed together, one test at the end. */
+HAK_INLINE int poison_span_intact(const uint8_t* b, size_t n) {
+  size_t i = 0;
+  uint64_t diff = 0;
+#if defined(__SSE2__)
+  const __m128i poison = _mm_set1_epi8((char)(POISON_WORD & 0xff));
+  __m128i acc = _mm_setzero_si128(), acc2 = _mm_setzero_si128();
+  for (; i + 64 <= n; i += 64) {
+    acc = _mm_or_si128(acc, _mm_xor_si128(_mm_loadu_si128((const __m128i*)(b + i)), poison));
+    acc2 = _mm_or_si128(acc2, _mm_xor_si128(_mm_loadu_si128((const __m128i*)(b + i + 16)), poison));
+    acc = _mm_or_si128(acc, _mm_xor_si128(_mm_loadu_si128((const __m128i*)(b + i + 32)), poison));
+    acc2 = _mm_or_si128(acc2, _mm_xor_si128(_mm_loadu_si128((const __m128i*)(b + i + 48)), poison));
+  }
+  for (; i + 16 <= n; i += 16) acc = _mm_or_si128(acc, _mm_xor_si128(_mm_loadu_si128((const __m128i*)(b + i)), poison));
+  acc = _mm_or_si128(acc, acc2);
+  diff = (uint64_t)(_mm_movemask_epi8(_mm_cmpeq_epi8(acc, _mm_setzero_si128())) ^ 0xffff);
+#endif
+  for (; i < n; i += 8) diff |= *(const hak_word_t*)(b + i) ^ POISON_WORD;
+  return diff == 0;
+}
+
+/* A freed block's poison: its usable bytes (all of them up to HAK_POISON_WHOLE_MAX, else both
+ * edges). */
 HAK_INLINE void poison_fill(uint8_t* b, size_t bs) {
-  if (HAK_LIKELY(bs >= POISON_FULL)) {
-    for (size_t i = 0; i < POISON_WORDS; i++) ((hak_word_t*)b)[HAK_POISON_FROM / 8 + i] = POISON_WORD;
+  size_t usable = bs - HAK_CANARY_BYTES;
+  if (HAK_LIKELY(bs <= HAK_POISON_WHOLE_MAX)) {
+    poison_span_fill(b, usable);
     return;
   }
-  hak_word_t* w = (hak_word_t*)(b + HAK_POISON_FROM);
-  /* Fewer words: a loop of constant count, or clang calls memset, and the call costs safe's free
-   * a stack frame. */
-  size_t n = poison_words_small(bs);
-  for (size_t i = 0; i < POISON_WORDS - 1; i++)
-    if (i < n) w[i] = POISON_WORD;
-}
-
-/* The whole window: with SSE2, two bytewise compares per 32 bytes and one mask test (the word
- * loop takes three instructions per word). */
-HAK_INLINE int poison_full_intact(const uint8_t* b) {
-#if defined(__SSE2__) && POISON_WORDS % 2 == 0
-  const __m128i poison = _mm_set1_epi8((char)(POISON_WORD & 0xff));
-  int same = 0xffff;
-  for (size_t i = 0; i < POISON_WORDS / 2; i++)
-    same &= _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i*)(b + HAK_POISON_FROM) + i), poison));
-  return same == 0xffff;
-#else
-  const hak_word_t* w = (const hak_word_t*)(b + HAK_POISON_FROM);
-  uint64_t diff = 0;
-  for (size_t i = 0; i < POISON_WORDS; i++) diff |= w[i] ^ POISON_WORD;
-  return diff == 0;
-#endif
+  poison_span_fill(b, HAK_POISON_EDGE);
+  poison_span_fill(b + usable - HAK_POISON_EDGE, HAK_POISON_EDGE);
 }
 
 HAK_INLINE int poison_intact(const uint8_t* b, size_t bs) {
-  if (HAK_LIKELY(bs >= POISON_FULL)) return poison_full_intact(b);
-  const hak_word_t* w = (const hak_word_t*)(b + HAK_POISON_FROM);
-  uint64_t diff = 0;
-  size_t n = poison_words_small(bs);
-  for (size_t i = 0; i < POISON_WORDS - 1; i++)
-    if (i < n) diff |= w[i] ^ POISON_WORD;
-  return diff == 0;
+  size_t usable = bs - HAK_CANARY_BYTES;
+  if (HAK_LIKELY(bs <= HAK_POISON_WHOLE_MAX)) return poison_span_intact(b, usable);
+  return poison_span_intact(b, HAK_POISON_EDGE) && poison_span_intact(b + usable - HAK_POISON_EDGE, HAK_POISON_EDGE);
 }
 
 /* The state byte of block p of class cls. */
@@ -407,15 +418,16 @@ static HAK_NOINLINE HAK_COLD void safe_free_rejected(void* p, const char* func) 
   hak_route_report(&r, p, func);
 }
 
-/* Block p of class cls (bs bytes) passed the route's checks: its tail must be the live tag (else
- * an overflow, or a double free). Marks it freed (tag and poison) and caches it. */
+/* Block p of class cls (bs bytes) passed the route's checks: its tail must be a live tag and the
+ * canary after the request intact (else an overflow, or a double free). Marks it freed (tag and
+ * poison) and caches it. */
 HAK_INLINE void safe_free_valid(void* p, const hak_free_info_t* info, size_t cls, size_t bs, const char* func) {
   uintptr_t a = (uintptr_t)p;
-  if (HAK_UNLIKELY(hak_tail_load(a, bs) != hak_tail_live(a))) {
+  if (HAK_UNLIKELY(hak_live_request(a, bs) == HAK_TAIL_NOT_LIVE)) {
     safe_free_rejected(p, func);
     return;
   }
-  hak_tail_flip(a, bs); /* the live tag's complement: the cached tag */
+  hak_tail_store(a, bs, hak_tail_cached(a));
   if (HAK_CFG_POISON_FREE) poison_fill(p, bs);
   hak_front_cache_freed(p, info, cls);
 }
@@ -464,11 +476,12 @@ static void safe_storage(void* p, int taken) {
  * poison yet) goes out now. Otherwise it was written after free: named and never handed out again,
  * unless a free quarantined it already (an overflow named while it sat here). Returns 1 to hand
  * it out. */
-static int safe_alloc_slow(void* p, unsigned cls) {
+static int safe_alloc_slow(void* p, unsigned cls, size_t size) {
   uint8_t* state = state_of(p, cls);
   if (*state == HAK_BLOCK_FRESH) {
     *state = HAK_BLOCK_OUT;
-    hak_tail_store((uintptr_t)p, hak_class_size(cls), hak_tail_live((uintptr_t)p));
+    hak_tail_store((uintptr_t)p, hak_class_size(cls), hak_tail_live((uintptr_t)p, size));
+    hak_canary_arm((uintptr_t)p, size, hak_class_size(cls));
     return 1;
   }
   if (*state == HAK_BLOCK_QUARANTINED) return 0;
@@ -477,13 +490,14 @@ static int safe_alloc_slow(void* p, unsigned cls) {
   return 0;
 }
 
-/* Safe profile: prepares a block being handed out (poison and tail checks, live tag). Returns 0
- * when the checks fail: the caller goes to safe_alloc_slow. */
-HAK_INLINE int safe_alloc(void* p, size_t cls) {
+/* Safe profile: prepares a block being handed out for a request of size bytes (poison and tail
+ * checks, live tag, canary). Returns 0 when the checks fail: the caller goes to safe_alloc_slow. */
+HAK_INLINE int safe_alloc(void* p, size_t cls, size_t size) {
   uintptr_t a = (uintptr_t)p;
   size_t bs = hak_class_size(cls);
   uint64_t tail = hak_tail_load(a, bs);
   if (HAK_UNLIKELY(tail != hak_tail_cached(a)) || (HAK_CFG_POISON_FREE && HAK_UNLIKELY(!poison_intact(p, bs)))) return 0;
-  hak_tail_flip(a, bs); /* the cached tag's complement: the live tag */
+  hak_tail_store(a, bs, hak_tail_live(a, size));
+  hak_canary_arm(a, size, bs);
   return 1;
 }

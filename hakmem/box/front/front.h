@@ -27,17 +27,17 @@
 #include "hakmem/config/profile.h"
 #include "hakmem/config/valgrind.h"
 
-/* The safe profile reserves the last 8 bytes of every small block for a canary, which also holds
- * the block's allocated/freed state while a thread has it (route.h, hak_tail_live). */
+/* The safe profile reserves the last 8 bytes of every small block for its tail word, which holds
+ * the block's allocated/freed state while a thread has it and the size the program asked for, and
+ * puts a canary right after that size (route.h, hak_tail_live and hak_canary_arm). */
 #define HAK_CANARY_BYTES (HAK_CFG_CANARY ? 8u : 0u)
-/* ... and poisons bytes [HAK_POISON_FROM, HAK_POISON_TO) of a freed block (fewer in blocks whose
- * usable size ends sooner), checked when the block is handed out again. From the first byte:
- * hakmem keeps nothing in a free block (the central box's slabs keep bitmaps), and a program's
- * stale pointer most often writes a block's first fields. The window is short because every free
- * writes it and every malloc reads it (32 bytes cost about 5% of safe's throughput against 64:
- * docs/perf.md). */
-#define HAK_POISON_FROM 0u
-#define HAK_POISON_TO 32u
+/* ... and poisons a freed block's usable bytes, checked when the block is handed out again: all
+ * of them in blocks of up to HAK_POISON_WHOLE_MAX bytes, the first and last HAK_POISON_EDGE bytes
+ * in larger ones. hakmem keeps nothing in a free block (the central box's slabs keep bitmaps).
+ * Every free writes the poison and every malloc reads it: the bounds are a cost chosen from
+ * measurements (docs/perf.md, "Poison"). */
+#define HAK_POISON_WHOLE_MAX 1024u
+#define HAK_POISON_EDGE 64u
 
 enum { HAK_THREAD_NEW = 0, HAK_THREAD_ACTIVE = 1, HAK_THREAD_EXITED = 2 };
 
@@ -67,10 +67,11 @@ HAK_HIDDEN void hak_front_free_slow(void* p, unsigned cls);
 /* p's slab is another thread's: into the remote batch. */
 HAK_HIDDEN void hak_front_free_remote(void* p, unsigned cls);
 HAK_HIDDEN void hak_front_free_other(void* p, const char* func);
-/* A block of class cls through the thread cache (aligned allocations, realloc; in safe, every
- * small malloc: it also checks the block for writes after free and arms its canary). size_t: the
- * class indexes the bins with no zero-extension. */
-HAK_HIDDEN void* hak_front_alloc_class(size_t cls);
+/* A block of class cls for a request of size bytes, through the thread cache (aligned
+ * allocations, malloc's slow path; in safe, every small malloc: it also checks the block for writes
+ * after free and arms its tail and canary for size). size_t: the class indexes the bins with no
+ * zero-extension. */
+HAK_HIDDEN void* hak_front_alloc_class(size_t cls, size_t size);
 /* Safe profile's malloc(0): a block of the zero box (its faults named), else the smallest class's. */
 HAK_HIDDEN void* hak_front_malloc_zero(void);
 /* Safe profile's free of p, in a SuperSlab page with page entry page and free info info: validates
@@ -89,7 +90,7 @@ HAK_INLINE void* hak_front_malloc(size_t size) {
   else if (HAK_LIKELY(size <= HAK_SMALL_MAX - HAK_CANARY_BYTES)) cls = hak_class_of_large(size + HAK_CANARY_BYTES);
   else return hak_front_malloc_slow(size);
   if (HAK_CFG_CHECK_FREE) /* one tail call: pop and checks (malloc(0): the zero box) */
-    return HAK_LIKELY(size) ? hak_front_alloc_class(cls) : hak_front_malloc_zero();
+    return HAK_LIKELY(size) ? hak_front_alloc_class(cls, size) : hak_front_malloc_zero();
   void** top = hak_tc.top[cls];
   if (HAK_LIKELY(top != hak_tc.base[cls])) {
     void* p = *--top;

@@ -33,25 +33,70 @@ HAK_INLINE hak_route_t hak_route_bad(hak_error_t err, int cls, size_t block_size
   return r;
 }
 
-/* Safe profile: the last word of a small block (the canary, HAK_CANARY_BYTES in front.h) holds
- * its state while a thread has it (state byte HAK_BLOCK_OUT): hak_tail_live(a) while the program
- * has it, hak_tail_cached(a) in a thread cache. malloc and free read and write that word in the
- * block itself, not the state bytes' lines. Per address, with high bits that no user-space pointer
- * and no small number has (no multiply: it is computed at every malloc and free): program data
- * (an overflow, a write after free) does not match either by chance, and the program never sees
- * the word (it is past the usable size). */
+/* Safe profile: the last word of a small block (the tail, HAK_CANARY_BYTES in front.h) holds its
+ * state while a thread has it (state byte HAK_BLOCK_OUT): hak_tail_live(a, request) while the
+ * program has it, with the size it asked for; hak_tail_cached(a) in a thread cache. malloc and free
+ * read and write that word in the block itself, not the state bytes' lines. Per address (a >> 4:
+ * blocks are 16-byte aligned and user space ends below 2^48), with high bits that no user-space
+ * pointer and no small number has (no multiply: it is computed at every malloc and free): program
+ * data (an overflow, a write after free) does not match either by chance, and the program never
+ * sees the word (it is past the usable size). The requested size (20 bits hold every small
+ * request) is in it three times, at bits 0, 20 and 44 (over the address's bits): a write that
+ * changes it in one place and not the others, as any one byte does, no longer reads as live. A
+ * cached tag is the complement of the live tag of size 0, which no live tag equals (bits 40..43). */
 #define HAK_TAIL_SECRET 0x9e3779b97f4a7c15ull
-HAK_INLINE uint64_t hak_tail_live(uintptr_t a) { return a ^ HAK_TAIL_SECRET; }
-HAK_INLINE uint64_t hak_tail_cached(uintptr_t a) { return ~hak_tail_live(a); }
+HAK_INLINE uint64_t hak_tail_request_bits(uint64_t request) { return request | request << 20 | request << 44; }
+HAK_INLINE uint64_t hak_tail_live(uintptr_t a, size_t request) {
+  return (a >> 4) ^ hak_tail_request_bits(request) ^ HAK_TAIL_SECRET;
+}
+HAK_INLINE uint64_t hak_tail_cached(uintptr_t a) { return ~hak_tail_live(a, 0); }
+/* The requested size in tail, a live tag of the block at a; HAK_TAIL_NOT_LIVE when tail is not. */
+#define HAK_TAIL_NOT_LIVE UINT64_MAX
+HAK_INLINE uint64_t hak_tail_request(uintptr_t a, uint64_t tail) {
+  uint64_t x = tail ^ hak_tail_live(a, 0), request = x >> 44;
+  return x == hak_tail_request_bits(request) ? request : HAK_TAIL_NOT_LIVE;
+}
 
 /* Blocks are 16-byte aligned; the type may alias whatever the program stored there. */
 typedef uint64_t __attribute__((may_alias)) hak_word_t;
 HAK_INLINE uint64_t hak_tail_load(uintptr_t a, size_t bs) { return *(const hak_word_t*)(a + bs - 8); }
 HAK_INLINE void hak_tail_store(uintptr_t a, size_t bs, uint64_t v) { *(hak_word_t*)(a + bs - 8) = v; }
-/* Live <-> cached in place (one instruction; the tags are each other's complement). */
-HAK_INLINE void hak_tail_flip(uintptr_t a, size_t bs) {
-  volatile hak_word_t* w = (volatile hak_word_t*)(a + bs - 8);
-  *w = ~*w;
+
+/* Safe profile: the canary, up to 8 bytes right after the request (before the tail), so that an
+ * overflow past the requested size is seen whatever the class rounded it up to. Its word starts at
+ * the request, or at bs - 16 when fewer than 8 bytes remain before the tail (then it also covers
+ * the request's last bytes, which only malloc writes: hak_canary_arm). The value varies with the
+ * address (a byte pattern would match a program filling with that byte). */
+typedef uint64_t __attribute__((may_alias, aligned(1))) hak_uword_t;
+HAK_INLINE size_t hak_canary_at(size_t request, size_t bs) { return request < bs - 16 ? request : bs - 16; }
+#define HAK_CANARY_SECRET 0xc2b2ae3d27d4eb4full
+HAK_INLINE uint64_t hak_canary_value(uintptr_t a) { return a ^ HAK_CANARY_SECRET; }
+/* The canary bytes of the word at hak_canary_at (none when the request fills the block). */
+HAK_INLINE uint64_t hak_canary_mask(size_t request, size_t bs) {
+  size_t skip = request - hak_canary_at(request, bs); /* 0..8 bytes of the request in the word */
+  return skip < 8 ? ~0ull << (8 * skip) : 0;
+}
+/* At malloc: the whole word (the request's bytes in it hold nothing yet). */
+HAK_INLINE void hak_canary_arm(uintptr_t a, size_t request, size_t bs) {
+  *(hak_uword_t*)(a + hak_canary_at(request, bs)) = hak_canary_value(a);
+}
+/* At an in-place realloc: the canary bytes only (the word may hold the program's data). */
+HAK_INLINE void hak_canary_rearm(uintptr_t a, size_t request, size_t bs) {
+  hak_uword_t* w = (hak_uword_t*)(a + hak_canary_at(request, bs));
+  uint64_t mask = hak_canary_mask(request, bs);
+  *w = (*w & ~mask) | (hak_canary_value(a) & mask);
+}
+HAK_INLINE int hak_canary_intact(uintptr_t a, size_t request, size_t bs) {
+  uint64_t w = *(const hak_uword_t*)(a + hak_canary_at(request, bs));
+  return ((w ^ hak_canary_value(a)) & hak_canary_mask(request, bs)) == 0;
+}
+/* The size the program asked for of the live block at a (bs bytes), checked: HAK_TAIL_NOT_LIVE
+ * when the tail is not a live tag of a, names a size the block cannot hold, or the canary after
+ * it was overwritten (an overflow, or a double free: the block is not live). */
+HAK_INLINE uint64_t hak_live_request(uintptr_t a, size_t bs) {
+  uint64_t request = hak_tail_request(a, hak_tail_load(a, bs));
+  if (request > bs - 8 || !hak_canary_intact(a, request, bs)) return HAK_TAIL_NOT_LIVE;
+  return request;
 }
 
 /* Safe profile: the state of block index of slab s, at a: the state byte, or for HAK_BLOCK_OUT

@@ -307,8 +307,10 @@ HAK_INLINE void poison_span_fill(uint8_t* b, size_t n) {
     v[i / 16 + 3] = poison;
   }
   for (; i + 16 <= n; i += 16) v[i / 16] = poison;
-#endif
+  if (i < n) *(volatile hak_word_t*)(b + i) = POISON_WORD; /* n % 16 == 8: one word left */
+#else
   for (; i < n; i += 8) *(volatile hak_word_t*)(b + i) = POISON_WORD;
+#endif
 }
 
 /* Whether the n bytes at b hold only poison: the differences OR-ed together, one test at the end. */
@@ -327,8 +329,10 @@ HAK_INLINE int poison_span_intact(const uint8_t* b, size_t n) {
   for (; i + 16 <= n; i += 16) acc = _mm_or_si128(acc, _mm_xor_si128(_mm_loadu_si128((const __m128i*)(b + i)), poison));
   acc = _mm_or_si128(acc, acc2);
   diff = (uint64_t)(_mm_movemask_epi8(_mm_cmpeq_epi8(acc, _mm_setzero_si128())) ^ 0xffff);
-#endif
+  if (i < n) diff |= *(const hak_word_t*)(b + i) ^ POISON_WORD; /* n % 16 == 8: one word left */
+#else
   for (; i < n; i += 8) diff |= *(const hak_word_t*)(b + i) ^ POISON_WORD;
+#endif
   return diff == 0;
 }
 

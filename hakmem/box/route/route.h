@@ -74,7 +74,7 @@ HAK_INLINE uint64_t hak_canary_value(uintptr_t a) { return a ^ HAK_CANARY_SECRET
 /* The canary bytes of the word at hak_canary_at (none when the request fills the block). */
 HAK_INLINE uint64_t hak_canary_mask(size_t request, size_t bs) {
   size_t skip = request - hak_canary_at(request, bs); /* 0..8 bytes of the request in the word */
-  return skip < 8 ? ~0ull << (8 * skip) : 0;
+  return ~0ull << (4 * skip) << (4 * skip);            /* two shifts: 8 bytes shift it all out */
 }
 /* At malloc: the whole word (the request's bytes in it hold nothing yet). */
 HAK_INLINE void hak_canary_arm(uintptr_t a, size_t request, size_t bs) {

@@ -35,7 +35,7 @@
  * of them in blocks of up to HAK_POISON_WHOLE_MAX bytes, the first and last HAK_POISON_EDGE bytes
  * in larger ones. hakmem keeps nothing in a free block (the central box's slabs keep bitmaps).
  * Every free writes the poison and every malloc reads it: the bounds are a cost chosen from
- * measurements (docs/perf.md, "Poison"). */
+ * measurements (docs/perf.md, "Safe: the requested size and whole-block poison"). */
 #define HAK_POISON_WHOLE_MAX 1024u
 #define HAK_POISON_EDGE 64u
 

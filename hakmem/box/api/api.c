@@ -41,7 +41,7 @@ void* hak_calloc(size_t count, size_t size) {
   return p;
 }
 
-/* The bytes a validated block p can hold. */
+/* The bytes a validated block can hold. */
 static size_t room_of(const hak_route_t* r) {
   return r->kind == HAK_ROUTE_SMALL ? r->block_size - HAK_CANARY_BYTES : r->block_size;
 }

@@ -343,9 +343,23 @@ TEST(Large, SafeGuardsEveryBlockAndQuarantinesFreedOnes) {
   EXPECT_EQ(hak_large_diagnose(p, &was), HAK_LARGE_WAS_FREED) << "still known as freed";
   EXPECT_LE(counters().free_bytes, HAK_LARGE_QUARANTINE_BYTES);
   EXPECT_EQ(hak_large_fault((uintptr_t)ps.back(), &block, &size), HAK_LARGE_FREED_ACCESS);
+  // Growing moves the pages into a new guarded block (no copy); the old range is a freed block.
   uint8_t* r = alloc(1 * MiB);
-  EXPECT_EQ(hak_large_resize(hak_large_lookup(r), 2 * MiB), nullptr) << "realloc copies in safe";
-  release(r);
+  memset(r, 7, 1 * MiB);
+  hak_os_counters_t os1 = os();
+  uint8_t* g = (uint8_t*)hak_large_resize(hak_large_lookup(r), 2 * MiB);
+  ASSERT_NE(g, nullptr);
+  EXPECT_NE(g, r);
+  EXPECT_EQ(os().mremap_calls, os1.mremap_calls + 1) << "moved by the OS, not copied";
+  EXPECT_EQ(g[0], 7);
+  EXPECT_EQ(g[1 * MiB - 1], 7);
+  EXPECT_EQ(hak_large_lookup(g)->size, 2 * MiB);
+  EXPECT_EQ(hak_large_fault((uintptr_t)g + 2 * MiB, &block, &size), HAK_LARGE_OVERFLOW) << "its guard page";
+  EXPECT_EQ(hak_large_fault((uintptr_t)r + 100, &block, &size), HAK_LARGE_FREED_ACCESS) << "the old range";
+  EXPECT_EQ(block, r);
+  EXPECT_EQ(size, 1 * MiB);
+  EXPECT_EXIT(r[100] = 1, HAKT_FAULTED, "") << "the old range: inaccessible";
+  release(g);
   hak_large_trim();
   EXPECT_EQ(counters().free_bytes, 0u);
   EXPECT_EQ(hak_large_fault((uintptr_t)ps.back(), &block, &size), HAK_LARGE_NO_FAULT) << "trim empties it";

@@ -222,6 +222,8 @@ void ExpectFault(const char* program, const std::string& error, const std::strin
   }
 }
 TEST(Misuse, LargeUseAfterFree) { ExpectFault("large_use_after_free", "use after free"); }
+// safe grows a large block by moving its pages; the old range waits inaccessible as a freed block.
+TEST(Misuse, LargeUseAfterRealloc) { ExpectFault("large_realloc_use_after", "use after free"); }
 TEST(Misuse, LargeOverflowPastTheEnd) { ExpectFault("large_overflow", kOverflow); }
 // safe's malloc(0): an address that faults on any access, freed like any block.
 TEST(Misuse, ZeroSizeBlockAccess) { ExpectFault("zero_size_access", kOverflow, "block of 0 bytes"); }

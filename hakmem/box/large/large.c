@@ -437,12 +437,31 @@ void hak_large_free(hak_large_t* h) {
   unmap_list(released);
 }
 
+/* safe: block h grows into a new guarded block without a copy: its pages move over the new
+ * block's start and its old range, left mapped and empty, is quarantined like a freed block (an
+ * access through the old pointer is a named use after free). NULL (realloc copies) when the OS
+ * cannot move pages that way; it is not asked again. */
+static int g_move_refused;
+
+static void* guarded_grow(hak_large_t* h, size_t size) {
+  if (__atomic_load_n(&g_move_refused, __ATOMIC_RELAXED)) return NULL;
+  void* q = hak_large_alloc(size, PAGE, 0);
+  if (!q) return NULL;
+  if (!hak_os_move_keep_range(h->user, h->size, q)) {
+    __atomic_store_n(&g_move_refused, 1, __ATOMIC_RELAXED);
+    hak_large_free(hak_large_lookup(q));
+    return NULL;
+  }
+  hak_large_free(h);
+  return q;
+}
+
 void* hak_large_resize(hak_large_t* h, size_t size) {
   if (size > ((size_t)1 << HAK_ADDR_BITS)) return NULL;
   size_t bytes = round_up(size, PAGE), old = h->size;
   uintptr_t start = (uintptr_t)h->user, end = start + old;
   if (bytes == old) return h->user;
-  if (GUARDED) return NULL; /* the guard page stays where it is: realloc copies */
+  if (GUARDED) return bytes > old ? guarded_grow(h, size) : NULL; /* a shrink: realloc copies */
   pthread_mutex_lock(&g_lock);
   if (bytes < old) { /* the tail becomes a free span */
     hak_large_t* tail = desc_new();

@@ -79,6 +79,17 @@ int hak_os_move(void* from, size_t size, void* to) {
   return 1;
 }
 
+int hak_os_move_keep_range(void* from, size_t size, void* to) {
+#ifdef MREMAP_DONTUNMAP
+  void* r = mremap(from, size, size, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, to);
+  count(&g_mremap_calls, 1);
+  return r != MAP_FAILED; /* both ranges stay mapped: bytes_mapped is unchanged */
+#else
+  (void)from, (void)size, (void)to;
+  return 0;
+#endif
+}
+
 void hak_os_counters_get(hak_os_counters_t* out) {
   out->mmap_calls = __atomic_load_n(&g_mmap_calls, __ATOMIC_RELAXED);
   out->munmap_calls = __atomic_load_n(&g_munmap_calls, __ATOMIC_RELAXED);

@@ -44,6 +44,10 @@ HAK_HIDDEN void* hak_os_resize(void* p, size_t size, size_t new_size);
  * memory, without copying them; [from, from + size) is unmapped. 0 (nothing changed) when the OS
  * refuses. */
 HAK_HIDDEN int hak_os_move(void* from, size_t size, void* to);
+/* hak_os_move, but [from, from + size) stays mapped, empty (its pages read zero again): the safe
+ * profile keeps a moved block's old range to make it inaccessible. 0 when the OS cannot (Linux
+ * before 5.7: MREMAP_DONTUNMAP). */
+HAK_HIDDEN int hak_os_move_keep_range(void* from, size_t size, void* to);
 HAK_HIDDEN void hak_os_counters_get(hak_os_counters_t* out);
 
 #endif

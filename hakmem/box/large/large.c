@@ -328,7 +328,10 @@ void* hak_large_alloc(size_t size, size_t align, int zero) {
       hak_os_unmap(base, map);
       return NULL;
     }
-    hak_release_committed(bytes);
+    /* safe maps every block anew and decommits every freed one: counted as the policy's commits
+     * and returns, a program's large blocks would earn a hold that only the small blocks' boxes
+     * use, as empty memory kept (lua's budget at exit: 65.8 MiB instead of 8.6). */
+    if (!GUARDED) hak_release_committed(bytes);
   }
   live_add(1, (int64_t)(h->size + GUARD_BYTES)); /* the address space it holds */
   if (zero && !fresh) memset(h->user, 0, size);
@@ -377,9 +380,8 @@ hak_large_verdict_t hak_large_diagnose(const void* p, size_t* size) {
 static void quarantine(hak_large_t* h) {
   uint8_t* user = h->user;
   size_t size = h->size, span = size + PAGE;
-  hak_os_decommit(user, size);
+  hak_os_decommit(user, size); /* not a release under the policy: no hold is earned by it */
   hak_os_protect(user, size, 0);
-  hak_release_returned(size);
   hak_large_t* out = NULL; /* leaving, through next */
   pthread_mutex_lock(&g_lock);
   h->freed_size = size;

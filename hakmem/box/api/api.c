@@ -69,12 +69,16 @@ void* hak_realloc(void* ptr, size_t size) {
     errno = EINVAL;
     return NULL;
   }
-  if (HAK_CFG_CANARY && r.kind == HAK_ROUTE_SMALL && hak_live_request((uintptr_t)ptr, r.block_size) == HAK_TAIL_NOT_LIVE) {
-    hak_front_free_named(ptr, "realloc"); /* names the overflow */
-    errno = EINVAL;
-    return NULL;
+  size_t room = room_of(&r), usable = room;
+  if (HAK_CFG_CANARY && r.kind == HAK_ROUTE_SMALL) { /* safe: the request, its canary checked */
+    uint64_t request = hak_live_request((uintptr_t)ptr, r.block_size);
+    if (request == HAK_TAIL_NOT_LIVE) {
+      hak_front_free_named(ptr, "realloc"); /* names the overflow */
+      errno = EINVAL;
+      return NULL;
+    }
+    usable = request;
   }
-  size_t usable = usable_of(&r, ptr), room = room_of(&r);
   /* In place while the block holds the new size and would not waste more than half of itself. */
   if (size <= room && size >= room / 2) {
     if (HAK_CFG_CANARY && r.kind == HAK_ROUTE_SMALL) { /* the new size, its canary after it */
@@ -199,8 +203,8 @@ static int size_fits_block(const hak_route_t* r, const void* p, size_t size, siz
     uint64_t request = hak_live_request((uintptr_t)p, r->block_size);
     return request == HAK_TAIL_NOT_LIVE || request == size;
   }
-  size_t usable = usable_of(r, p);
-  return size <= usable && (alignment > 16 || size >= usable / 2);
+  size_t room = room_of(r);
+  return size <= room && (alignment > 16 || size >= room / 2);
 }
 
 /* safe: a size (and alignment) that the block was not asked for is reported, and the block is not

@@ -307,7 +307,7 @@ HAK_INLINE void poison_span_fill(uint8_t* b, size_t n) {
     v[i / 16 + 3] = poison;
   }
   for (; i + 16 <= n; i += 16) v[i / 16] = poison;
-  if (i < n) *(volatile hak_word_t*)(b + i) = POISON_WORD; /* n % 16 == 8: one word left */
+  if (i < n) *(volatile hak_word_t*)(b + i) = POISON_WORD; /* n % 16 is 0 or 8: a word at most */
 #else
   for (; i < n; i += 8) *(volatile hak_word_t*)(b + i) = POISON_WORD;
 #endif
@@ -329,7 +329,7 @@ HAK_INLINE int poison_span_intact(const uint8_t* b, size_t n) {
   for (; i + 16 <= n; i += 16) acc = _mm_or_si128(acc, _mm_xor_si128(_mm_loadu_si128((const __m128i*)(b + i)), poison));
   acc = _mm_or_si128(acc, acc2);
   diff = (uint64_t)(_mm_movemask_epi8(_mm_cmpeq_epi8(acc, _mm_setzero_si128())) ^ 0xffff);
-  if (i < n) diff |= *(const hak_word_t*)(b + i) ^ POISON_WORD; /* n % 16 == 8: one word left */
+  if (i < n) diff |= *(const hak_word_t*)(b + i) ^ POISON_WORD; /* n % 16 is 0 or 8: a word at most */
 #else
   for (; i < n; i += 8) diff |= *(const hak_word_t*)(b + i) ^ POISON_WORD;
 #endif

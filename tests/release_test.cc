@@ -178,10 +178,14 @@ TEST(Release, BalancedHoldsWhatTheProgramCameBackFor) {
   EXPECT_EQ(hak_release_hold_at(t0 + 20), 10 * MiB) << "no more than was given back";
   hak_release_committed_at(1 * MiB, t0 + 30);
   EXPECT_EQ(hak_release_hold_at(t0 + 30), 10 * MiB);
-  set_counters(0, 11 * MiB, 0, 0);
-  EXPECT_FALSE(hak_release_eager()) << "idle memory within the floor and the hold";
-  set_counters(0, 11 * MiB + 1, 0, 0);
+  // The hold counts as memory in use for the budget's share: 10 MiB / 8 above the 1 MiB floor.
+  EXPECT_EQ(hak_release_budget(), 10 * MiB + 10 * MiB / 8);
+  set_counters(0, 10 * MiB + 10 * MiB / 8, 0, 0);
+  EXPECT_FALSE(hak_release_eager()) << "idle memory within the budget's share and the hold";
+  set_counters(0, 10 * MiB + 10 * MiB / 8 + 1, 0, 0);
   EXPECT_TRUE(hak_release_eager());
+  set_counters(40 * MiB, 0, 0, 0);
+  EXPECT_EQ(hak_release_budget(), 15 * MiB) << "the share from what is in use when that is more";
   set_counters(0, 0, 0, 0);
   // The half-life counts from the last time memory came back (t0 + 20).
   EXPECT_EQ(hak_release_hold_at(t0 + 20 + half - 1), 10 * MiB) << "within the half-life";

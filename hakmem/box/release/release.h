@@ -19,7 +19,9 @@
  *             that pass blocks to each other at about as much: docs/memory.md), so that a steady
  *             heap is not purged and faulted back in; once little is in use, the total is held
  *             to the budget.
- *             To that budget BALANCED adds a "hold": the memory the program came back for. Every
+ *             To that budget BALANCED adds a "hold": the memory the program came back for (and
+ *             the hold counts as memory in use for the in-use / 8 share, which would otherwise
+ *             vanish when the program drops what it cycles through). Every
  *             byte given back to the OS under the policy is remembered, and a box that commits
  *             memory again (a fresh mapping, pages it had decommitted) turns as much of it into
  *             hold: a program cycling through the same memory (threads that come and go, a

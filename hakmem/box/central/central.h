@@ -36,6 +36,9 @@ HAK_HIDDEN void hak_central_flush(unsigned cls, void* const* blocks, unsigned n)
 HAK_HIDDEN void hak_central_drain(void);
 /* Blocks of class cls sitting in the transfer cache (stats). */
 HAK_HIDDEN unsigned hak_central_transfer_count(unsigned cls);
+/* Exact totals over the classes (stats; the release box sees them in coarser steps): bytes handed
+ * to thread caches, and bytes retained in transfer caches, spares and free blocks due for a purge. */
+HAK_HIDDEN void hak_central_totals(uint64_t* in_use, uint64_t* retained);
 
 /* The calling thread's owner id, 0 when it has none (not started, exited, or 65535 live). */
 extern __thread uint16_t hak_central_self HAK_HIDDEN;

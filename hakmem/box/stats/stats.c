@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hakmem/box/central/central.h"
 #include "hakmem/box/large/large.h"
 #include "hakmem/box/os/os.h"
 #include "hakmem/box/release/release.h"
@@ -90,8 +91,10 @@ void hak_stats_collect(hak_stats_t* out) {
   out->mremap_calls = os.mremap_calls;
   out->rss_bytes = rss_bytes();
   /* observe: what the program holds; elsewhere what threads were handed (their caches included). */
-  out->bytes_in_use = HAK_CFG_STATS ? small_in_use + large.live_bytes : hak_release_in_use();
-  out->free_block_bytes = hak_release_retained_of(HAK_RETAINED_BLOCKS) + hak_release_retained_of(HAK_RETAINED_FREE);
+  uint64_t cached_in_use, free_blocks;
+  hak_central_totals(&cached_in_use, &free_blocks);
+  out->bytes_in_use = (HAK_CFG_STATS ? small_in_use : cached_in_use) + large.live_bytes;
+  out->free_block_bytes = free_blocks;
   out->retained_total_bytes = out->retained_bytes + out->free_block_bytes + out->large_cached_bytes;
   out->release_budget = hak_release_budget();
   out->release_policy = (uint32_t)hak_release_policy();

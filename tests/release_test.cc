@@ -125,36 +125,57 @@ TEST(Release, EagerWhenOverTheBudget) {
 
 // Warm memory (transfer caches, spares, free blocks of partially used slabs: what a steady heap
 // keeps drawing on) makes BALANCED eager only when the retained total (idle and warm) exceeds
-// max(budget, twice in use): more than twice as much memory empty as in use means a burst is being
-// freed (threads that pass blocks to each other keep about as much retained as in use, steadily).
-// Idle memory alone is held to the budget, and so is the total once little is in use.
-TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondTwiceTheMemoryInUse) {
+// max(budget, three times in use): more than three times as much memory empty as in use means a
+// burst is being freed (threads that pass blocks to each other keep about as much retained as in
+// use, steadily, and threads that come and go about twice that at their exits). Idle memory alone
+// is held to the budget, and so is the total once little is in use.
+TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondThreeTimesTheMemoryInUse) {
   hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
   set_counters(48 * MiB, 0, 10 * MiB, 0, 20 * MiB);  // budget 6 MiB
   EXPECT_EQ(hak_release_retained(), 30 * MiB);
   EXPECT_FALSE(hak_release_eager()) << "a steady heap's caches and fragmentation";
   set_counters(48 * MiB, 0, 16 * MiB, 0, 32 * MiB);
   EXPECT_FALSE(hak_release_eager()) << "as much retained as in use: threads passing blocks to each other";
-  set_counters(48 * MiB, 0, 10 * MiB, 0, 86 * MiB);
-  EXPECT_FALSE(hak_release_eager()) << "the total at twice the memory in use";
-  set_counters(48 * MiB, 0, 10 * MiB, 0, 86 * MiB + 1);
-  EXPECT_TRUE(hak_release_eager()) << "more than twice as much empty as in use: a burst being freed";
+  set_counters(48 * MiB, 0, 10 * MiB, 0, 134 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "the total at three times the memory in use";
+  set_counters(48 * MiB, 0, 10 * MiB, 0, 134 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "more than three times as much empty as in use: a burst being freed";
   set_counters(0, 0, 1 * MiB, 0, 1 * MiB + 1);
   EXPECT_TRUE(hak_release_eager()) << "and never more than the budget when little is in use";
   set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 32 * MiB);
   EXPECT_FALSE(hak_release_eager()) << "idle memory within the budget, the total within the memory in use";
   set_counters(48 * MiB, 6 * MiB, 10 * MiB, 1, 32 * MiB);
   EXPECT_TRUE(hak_release_eager()) << "idle memory beyond the budget";
-  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 80 * MiB + 1);
-  EXPECT_TRUE(hak_release_eager()) << "idle and warm memory together beyond twice the memory in use";
+  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 128 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "idle and warm memory together beyond three times the memory in use";
   set_counters(0, MiB / 2, MiB / 2, 0);
   EXPECT_FALSE(hak_release_eager()) << "little in use: the total at the budget (1 MiB floor)";
   set_counters(0, MiB / 2, MiB / 2, 0, 1);
   EXPECT_TRUE(hak_release_eager()) << "little in use: one byte of the total over the budget";
-  set_counters(MiB, MiB / 2, MiB / 2, 0, MiB);
-  EXPECT_FALSE(hak_release_eager()) << "1 MiB in use: the total at twice that";
-  set_counters(MiB, MiB / 2, MiB / 2, 0, MiB + 1);
-  EXPECT_TRUE(hak_release_eager()) << "1 MiB in use: one byte over twice that";
+  set_counters(MiB, MiB / 2, MiB / 2, 0, 2 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "1 MiB in use: the total at three times that";
+  set_counters(MiB, MiB / 2, MiB / 2, 0, 2 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager()) << "1 MiB in use: one byte over three times that";
+  set_counters(0, 0, 0, 0);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
+}
+
+// The central box's warm memory goes back only when idle and warm memory together are over
+// (hak_release_eager_warm); idle memory a little over the budget is the superslab box's to return,
+// and must not purge every class's caches.
+TEST(Release, IdleMemoryAloneDoesNotPurgeWarmMemory) {
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
+  set_counters(48 * MiB, 6 * MiB + 1, 10 * MiB, 0, 32 * MiB);  // budget 6 MiB
+  EXPECT_TRUE(hak_release_eager()) << "idle memory over the budget";
+  EXPECT_FALSE(hak_release_eager_warm()) << "but idle and warm together within three times in use";
+  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 128 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager_warm()) << "idle and warm together over";
+  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
+  set_counters(0, 0, 0, 0);
+  EXPECT_TRUE(hak_release_eager_warm());
+  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);
+  set_counters(0, 1024 * MiB, 1024 * MiB, 0, 1024 * MiB);
+  EXPECT_FALSE(hak_release_eager_warm());
   set_counters(0, 0, 0, 0);
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
@@ -186,6 +207,11 @@ TEST(Release, BalancedHoldsWhatTheProgramCameBackFor) {
   EXPECT_TRUE(hak_release_eager());
   set_counters(40 * MiB, 0, 0, 0);
   EXPECT_EQ(hak_release_budget(), 15 * MiB) << "the share from what is in use when that is more";
+  // The hold also widens the warm memory's reach: 3 x 8 MiB in use + 10 MiB.
+  set_counters(8 * MiB, 0, 14 * MiB, 0, 20 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "warm memory within three times in use and the hold";
+  set_counters(8 * MiB, 0, 14 * MiB, 0, 20 * MiB + 1);
+  EXPECT_TRUE(hak_release_eager());
   set_counters(0, 0, 0, 0);
   // The half-life counts from the last time memory came back (t0 + 20).
   EXPECT_EQ(hak_release_hold_at(t0 + 20 + half - 1), 10 * MiB) << "within the half-life";

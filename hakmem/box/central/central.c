@@ -351,7 +351,7 @@ static int slab_put(central_class_t* c, hak_slab_t* s, unsigned cls, void* const
     c->due -= before;
     /* Carved anew later: no block keeps a FREED state (its poison may be gone with the pages). */
     if (HAK_CFG_CHECK_FREE) memset(s->states, HAK_BLOCK_NEVER, s->capacity);
-    if (!c->spare && !hak_release_eager()) {
+    if (!c->spare && !hak_release_eager_warm()) {
       c->spare = s;
     } else {
       hak_ss_slab_free(s);
@@ -466,7 +466,7 @@ static void release_others(unsigned cls) {
 void hak_central_flush(unsigned cls, void* const* blocks, unsigned n) {
   central_class_t* c = &g_central[cls];
   /* Eager (LEAN, or BALANCED over its budget): no transfer caching, no spare, purge. */
-  int eager = hak_release_eager();
+  int eager = hak_release_eager_warm();
   hak_slab_t* touched[TOUCHED_MAX];
   unsigned ntouched = 0;
   class_lock(c);

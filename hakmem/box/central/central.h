@@ -10,7 +10,7 @@
  * Purge: the 4 KiB OS pages of a live slab that only free blocks overlap can be decommitted; their
  * blocks stay free in the bitmap, and the pages come back as blocks in them are handed out (the
  * state is in the SuperSlab header). So blocks held in thread caches pin a few OS pages each,
- * not whole slabs. An eager flush (LEAN, or BALANCED over its budget: hak_release_eager) puts
+ * not whole slabs. An eager flush (LEAN, or BALANCED over its budget: hak_release_eager_warm) puts
  * blocks straight back into their slabs, drops the transfer cache and spare, and purges the slabs
  * it touched; SPEED purges only at malloc_trim.
  * Ownership: every thread with a cache has an owner id (hak_central_self); a refill carves for it

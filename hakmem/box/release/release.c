@@ -159,14 +159,25 @@ int hak_release_keep_region(unsigned spare_regions, size_t more) {
   }
 }
 
+/* BALANCED: whether idle memory alone (idle_too) or idle and warm memory together are over. */
+static int over(int idle_too) {
+  size_t budget = hak_release_budget(), in_use = hak_release_in_use(), idle_now = idle();
+  size_t reach = in_use * HAK_RELEASE_BURST_FACTOR + clamp0(__atomic_load_n(&g_hold, __ATOMIC_RELAXED));
+  return (idle_too && idle_now > budget) || idle_now + warm() > (budget > reach ? budget : reach);
+}
+
 int hak_release_eager(void) {
   switch (g_policy) {
     case HAK_RELEASE_LEAN: return 1;
-    case HAK_RELEASE_BALANCED: {
-      size_t budget = hak_release_budget(), in_use = hak_release_in_use(), idle_now = idle();
-      size_t reach = in_use * HAK_RELEASE_BURST_FACTOR;
-      return idle_now > budget || idle_now + warm() > (budget > reach ? budget : reach);
-    }
+    case HAK_RELEASE_BALANCED: return over(1);
+    default: return 0;
+  }
+}
+
+int hak_release_eager_warm(void) {
+  switch (g_policy) {
+    case HAK_RELEASE_LEAN: return 1;
+    case HAK_RELEASE_BALANCED: return over(0);
     default: return 0;
   }
 }

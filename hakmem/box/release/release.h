@@ -14,11 +14,11 @@
  *             pages, free large spans) is held to the budget; warm memory (transfer caches,
  *             spare slabs, free blocks inside partially used slabs, which a steady heap keeps
  *             drawing on) makes the policy eager only when the whole retained total exceeds
- *             max(budget, twice in use), i.e. when a burst is being freed (a single thread's
- *             caches and fragmentation stay at about half of what is in use, those of threads
- *             that pass blocks to each other at about as much: docs/memory.md), so that a steady
- *             heap is not purged and faulted back in; once little is in use, the total is held
- *             to the budget.
+ *             max(budget, three times in use + hold), i.e. when a burst is being freed (a single
+ *             thread's caches and fragmentation stay at about half of what is in use, those of
+ *             threads that pass blocks to each other at about as much, and threads that exit
+ *             leave about twice as much: docs/memory.md), so that a steady heap is not purged
+ *             and faulted back in; once little is in use, the total is held to the budget.
  *             To that budget BALANCED adds a "hold": the memory the program came back for (and
  *             the hold counts as memory in use for the in-use / 8 share, which would otherwise
  *             vanish when the program drops what it cycles through). Every
@@ -47,11 +47,13 @@
 /* The smallest BALANCED budget (unless HAKMEM_RETAIN_MB is smaller) and its share of the memory in use. */
 #define HAK_RELEASE_MIN_BUDGET ((size_t)1 << 20)
 #define HAK_RELEASE_BUDGET_SHIFT 3 /* in use / 8 */
-/* BALANCED turns eager when everything retained exceeds max(budget, this many times in use): a
- * burst being freed. Not 1: threads that pass blocks to each other keep about as much in their
- * transfer caches and slabs as they have in use, and at 1 prodcons purged and faulted its pages
- * back in all the time (0.5x of fast's throughput with 4-16 threads: docs/memory.md). */
-#define HAK_RELEASE_BURST_FACTOR 2
+/* BALANCED turns eager when everything retained exceeds max(budget, this many times in use +
+ * hold): a burst being freed. Not 1: threads that pass blocks to each other keep about as much in
+ * their transfer caches and slabs as they have in use, and at 1 prodcons purged and faulted its
+ * pages back in all the time (0.5x of fast's throughput with 4-16 threads: docs/memory.md). Not 2:
+ * the caches of threads that exit every round (`churn`) left just over twice as much at each exit,
+ * and each exit purged and faulted back in 15-20 MiB. */
+#define HAK_RELEASE_BURST_FACTOR 3
 
 /* BALANCED's hold (above) halves in this time without memory coming back. */
 #define HAK_RELEASE_HOLD_HALF_LIFE_MS 1000
@@ -106,7 +108,12 @@ HAK_HIDDEN int hak_release_keep(size_t more);
 HAK_HIDDEN int hak_release_keep_region(unsigned spare_regions, size_t more);
 /* Whether a free must return what it can at once (no transfer caching, no spare, purge): always
  * under LEAN, never under SPEED; under BALANCED while idle memory exceeds the budget or idle and
- * warm memory together exceed max(budget, twice in use). */
+ * warm memory together exceed max(budget, three times in use + hold). */
 HAK_HIDDEN int hak_release_eager(void);
+/* The same for the warm memory (transfer caches, spares, free blocks of partially used slabs):
+ * only when idle and warm memory together are over, not idle memory alone, which is the
+ * superslab and large boxes' to return (purging every class's warm memory when empty pages were
+ * a few KiB over the budget faulted a program's working set back in: `churn`). */
+HAK_HIDDEN int hak_release_eager_warm(void);
 
 #endif

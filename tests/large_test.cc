@@ -245,31 +245,41 @@ TEST(Large, ResizeMovesIntoAFreeSpan) {
   if (plug) release(plug);
 }
 
-// BALANCED keeps freed spans within its budget and unmaps the oldest beyond it; LEAN keeps none.
-TEST(Large, BalancedKeepsWithinItsBudgetOldestGoesFirst) {
+// BALANCED keeps freed spans up to its budget or three times what its large blocks have in use,
+// whichever is more, and unmaps the oldest beyond it.
+TEST(Large, BalancedKeepsWithinThreeTimesItsLargeBlocksOldestGoesFirst) {
   Policy balanced(HAK_RELEASE_BALANCED);
-  hak_release_forget();
-  // Little in use: the 1 MiB floor. Two 512 KiB spans fit, a third does not. The live blocks in
-  // between keep the freed ones apart (unmerged).
-  uint8_t* a = alloc(512 * KiB);
-  uint8_t* g1 = alloc(512 * KiB);
-  uint8_t* b = alloc(512 * KiB);
-  uint8_t* g2 = alloc(512 * KiB);
-  uint8_t* c = alloc(512 * KiB);
-  ASSERT_TRUE(a && g1 && b && g2 && c);
+  // The six blocks below carved in order from one free span (kept under SPEED): three 2 MiB live
+  // blocks keep the freed 8 MiB ones apart (unmerged), 6 MiB in use, so up to 18 MiB of free spans
+  // stay (over the budget's floor). Two 8 MiB spans fit, a third does not.
+  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);
+  release(alloc(30 * MiB));
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
+  uint8_t* a = alloc(8 * MiB);
+  uint8_t* g1 = alloc(2 * MiB);
+  uint8_t* b = alloc(8 * MiB);
+  uint8_t* g2 = alloc(2 * MiB);
+  uint8_t* c = alloc(8 * MiB);
+  uint8_t* g3 = alloc(2 * MiB);
+  ASSERT_TRUE(a && g1 && b && g2 && c && g3);
+  ASSERT_TRUE(g1 == a + 8 * MiB && c == b + 10 * MiB && g3 == c + 8 * MiB) << "carved in order";
   size_t retained = hak_release_retained_of(HAK_RETAINED_LARGE);
   release(a);
-  EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_LARGE), retained + 512 * KiB);
+  EXPECT_EQ(hak_release_retained_of(HAK_RETAINED_LARGE), retained + 8 * MiB);
   release(b);
+  EXPECT_EQ(counters().free_bytes, 16 * MiB) << "within three times the large blocks in use";
   release(c);
   hak_large_counters_t k = counters();
   EXPECT_EQ(k.free_spans, 2u);
-  EXPECT_EQ(k.free_bytes, 1 * MiB);
+  EXPECT_EQ(k.free_bytes, 16 * MiB);
   EXPECT_EQ(hak_large_lookup(a), nullptr) << "the oldest went first";
   EXPECT_NE(hak_large_lookup(b), nullptr);
   EXPECT_NE(hak_large_lookup(c), nullptr);
+  // With the live blocks gone, the budget alone: the two spans merge with the guards' and go.
   release(g1);
   release(g2);
+  release(g3);
+  EXPECT_LE(counters().free_bytes, hak_release_budget()) << "little in use: the budget";
 }
 
 TEST(Large, TrimUnmapsEveryFreeSpan) {

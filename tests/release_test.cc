@@ -89,15 +89,31 @@ TEST(Release, BalancedKeepsWithinTheBudgetAndOneSpareRegion) {
   const size_t budget = 5 * MiB;
   EXPECT_TRUE(hak_release_keep(budget));
   EXPECT_FALSE(hak_release_keep(budget + 1));
-  // Idle memory (empty pages, free large spans) counts; warm memory (transfer caches, spares, free
-  // blocks) does not take empty pages' room.
-  set_counters(40 * MiB, 1 * MiB, 2 * MiB, 1 * MiB, 3 * MiB);
+  // Idle memory (empty pages) counts; warm memory (transfer caches, spares, free blocks) does not
+  // take empty pages' room, nor do free large spans (the large box's own rule, below).
+  set_counters(40 * MiB, 2 * MiB, 2 * MiB, 1 * MiB, 3 * MiB);
   EXPECT_TRUE(hak_release_keep(budget - 2 * MiB));
   EXPECT_FALSE(hak_release_keep(budget - 2 * MiB + 1));
   EXPECT_TRUE(hak_release_keep_region(0, 3 * MiB)) << "the first spare region within the budget";
   EXPECT_FALSE(hak_release_keep_region(0, 3 * MiB + 1));
   EXPECT_FALSE(hak_release_keep_region(1, 0)) << "never a second spare region";
   set_counters(0, 0, 0, 0);
+  hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
+}
+
+// The large box's free spans: LEAN keeps none, SPEED all, BALANCED up to its budget or three times
+// the large blocks in use, whichever is more.
+TEST(Release, LargeSpansWithinThreeTimesTheLargeBlocksInUse) {
+  hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
+  set_counters(0, 0, 0, 0);  // budget 1 MiB
+  EXPECT_TRUE(hak_release_keep_spans(1 * MiB, 0)) << "the budget";
+  EXPECT_FALSE(hak_release_keep_spans(1 * MiB + 1, 0)) << "nothing live: a burst of large blocks goes";
+  EXPECT_TRUE(hak_release_keep_spans(300 * MiB, 100 * MiB)) << "three times what is live";
+  EXPECT_FALSE(hak_release_keep_spans(300 * MiB + 1, 100 * MiB));
+  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
+  EXPECT_FALSE(hak_release_keep_spans(1, 100 * MiB));
+  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);
+  EXPECT_TRUE(hak_release_keep_spans(1024 * MiB, 0));
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
 
@@ -109,9 +125,11 @@ TEST(Release, EagerWhenOverTheBudget) {
   EXPECT_FALSE(hak_release_eager());
   set_counters(0, 1 * MiB, 0, 0);
   EXPECT_FALSE(hak_release_eager()) << "idle memory at the budget (the 1 MiB floor)";
-  set_counters(0, MiB / 2, 0, MiB / 2 + 1);
+  set_counters(0, 1 * MiB + 1, 0, 0);
   EXPECT_TRUE(hak_release_eager()) << "idle memory one byte over it";
-  set_counters(64 * MiB, 1 * MiB, 0, 1 * MiB + 1);
+  set_counters(0, 1 * MiB, 0, 64 * MiB);
+  EXPECT_FALSE(hak_release_eager()) << "free large spans are the large box's to keep or return";
+  set_counters(64 * MiB, 2 * MiB + 1, 0, 0);
   EXPECT_FALSE(hak_release_eager()) << "the budget grew with the memory in use (8 MiB)";
   hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
   set_counters(0, 0, 0, 0);
@@ -144,7 +162,7 @@ TEST(Release, WarmMemoryMakesBalancedEagerOnlyBeyondThreeTimesTheMemoryInUse) {
   EXPECT_TRUE(hak_release_eager()) << "and never more than the budget when little is in use";
   set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 32 * MiB);
   EXPECT_FALSE(hak_release_eager()) << "idle memory within the budget, the total within the memory in use";
-  set_counters(48 * MiB, 6 * MiB, 10 * MiB, 1, 32 * MiB);
+  set_counters(48 * MiB, 6 * MiB + 1, 10 * MiB, 0, 32 * MiB);
   EXPECT_TRUE(hak_release_eager()) << "idle memory beyond the budget";
   set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 128 * MiB + 1);
   EXPECT_TRUE(hak_release_eager()) << "idle and warm memory together beyond three times the memory in use";
@@ -228,6 +246,11 @@ TEST(Release, BalancedHoldsWhatTheProgramCameBackFor) {
   hak_release_returned_at(100 * MiB, t0);
   hak_release_committed_at(100 * MiB, t0);
   EXPECT_EQ(hak_release_hold_at(t0), 32 * MiB) << "32 x the retain cap";
+  set_counters(80 * MiB, 0, 0, 0);
+  hak_release_returned_at(100 * MiB, t0);
+  hak_release_committed_at(100 * MiB, t0);
+  EXPECT_EQ(hak_release_hold_at(t0), 80 * MiB) << "or what is in use, when that is more";
+  set_counters(0, 0, 0, 0);
   hak_release_configure(HAK_RELEASE_BALANCED, 0);
   hak_release_returned_at(100 * MiB, t0);
   hak_release_committed_at(100 * MiB, t0);

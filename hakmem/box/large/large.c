@@ -208,14 +208,9 @@ static void free_add(hak_large_t* h, uintptr_t mark) {
   free_insert(h);
 }
 
-/* Whether the free spans exceed what the release policy keeps. */
+/* Whether the free spans exceed what the release policy keeps (under the lock). */
 static int over_policy(void) {
-  if (!g_oldest) return 0;
-  switch (hak_release_policy()) {
-    case HAK_RELEASE_LEAN: return 1;
-    case HAK_RELEASE_BALANCED: return hak_release_eager();
-    default: return 0; /* SPEED: malloc_trim only */
-  }
+  return g_oldest && !hak_release_keep_spans(g_free_bytes, __atomic_load_n(&g_live_bytes, __ATOMIC_RELAXED));
 }
 
 /* Takes the oldest free spans off while the policy is exceeded (all of them when all is set):

@@ -68,7 +68,13 @@ static void decay(uint64_t now) {
   halve(&g_returned, t);
 }
 
-static size_t hold_max(void) { return g_retain_cap * HAK_RELEASE_HOLD_FACTOR; }
+/* The hold's bound: HAK_RELEASE_HOLD_FACTOR x the retain cap, or what is in use when that is
+ * more (a program cycling through a large working set comes back for all of it); nothing when the
+ * retain cap is 0. */
+static size_t hold_max(void) {
+  size_t cap = g_retain_cap * HAK_RELEASE_HOLD_FACTOR, in_use = hak_release_in_use();
+  return g_retain_cap && in_use > cap ? in_use : cap;
+}
 
 void hak_release_returned_at(size_t bytes, uint64_t now) {
   if (g_policy != HAK_RELEASE_BALANCED || !bytes) return;
@@ -137,9 +143,9 @@ size_t hak_release_budget(void) {
   }
 }
 
-static size_t idle(void) {
-  return hak_release_retained_of(HAK_RETAINED_PAGES) + hak_release_retained_of(HAK_RETAINED_LARGE);
-}
+/* Free large spans are not counted here: the large box keeps them by its own rule
+ * (hak_release_keep_spans). */
+static size_t idle(void) { return hak_release_retained_of(HAK_RETAINED_PAGES); }
 
 static size_t warm(void) {
   return hak_release_retained_of(HAK_RETAINED_BLOCKS) + hak_release_retained_of(HAK_RETAINED_FREE);
@@ -149,6 +155,17 @@ int hak_release_keep(size_t more) {
   if (g_policy == HAK_RELEASE_SPEED) return 1;
   if (g_policy == HAK_RELEASE_LEAN) return 0;
   return idle() + more <= hak_release_budget();
+}
+
+int hak_release_keep_spans(size_t free_bytes, size_t live_bytes) {
+  switch (g_policy) {
+    case HAK_RELEASE_LEAN: return 0;
+    case HAK_RELEASE_BALANCED: {
+      size_t budget = hak_release_budget(), reach = live_bytes * HAK_RELEASE_BURST_FACTOR;
+      return free_bytes <= (budget > reach ? budget : reach);
+    }
+    default: return 1;
+  }
 }
 
 int hak_release_keep_region(unsigned spare_regions, size_t more) {

@@ -29,7 +29,8 @@
  *             its pages back in, while a one-off burst, never asked for again, is released at
  *             once. Hold and the remembered bytes halve every HAK_RELEASE_HOLD_HALF_LIFE_MS in
  *             which no memory came back (applied at the next report), and hold is at most
- *             32 x HAKMEM_RETAIN_MB.
+ *             32 x HAKMEM_RETAIN_MB, or what is in use when that is more (a program cycling
+ *             through a large working set comes back for all of it).
  *   SPEED     keeps everything (prewarm); only malloc_trim returns memory.
  * Decisions are taken synchronously by the boxes that own the memory, under their locks, at the
  * free; there is no background thread (one cannot be started safely from inside a free: creating
@@ -57,10 +58,12 @@
 
 /* BALANCED's hold (above) halves in this time without memory coming back. */
 #define HAK_RELEASE_HOLD_HALF_LIFE_MS 1000
-/* ... and is at most this many times HAKMEM_RETAIN_MB. */
+/* ... and is at most this many times HAKMEM_RETAIN_MB (or what is in use, when that is more). */
 #define HAK_RELEASE_HOLD_FACTOR 32
 
-/* Empty pages and free large spans are "idle": nothing uses them until a new slab or large block.
+/* Empty pages and free large spans are "idle": nothing uses them until a new slab or large block
+ * (the large box keeps its spans by its own rule, hak_release_keep_spans; the others' decisions
+ * count the pages only).
  * The central box's kinds are "warm": caches a steady heap draws on, and the free blocks of its
  * partially used slabs (fragmentation it reuses). */
 typedef enum hak_retained_kind {
@@ -102,6 +105,13 @@ HAK_HIDDEN void hak_release_forget(void);
 HAK_HIDDEN size_t hak_release_budget(void);
 /* Whether `more` bytes may become idle retained memory: idle + more <= budget. */
 HAK_HIDDEN int hak_release_keep(size_t more);
+/* Whether the large box keeps free_bytes of free spans while its live blocks hold live_bytes: LEAN
+ * never, SPEED always, BALANCED up to its budget or three times live_bytes, whichever is more. A
+ * program replacing large blocks of varied sizes finds the size it asks for among spans several
+ * times its live set (it fragments them); a smaller pool sent every few blocks back to the OS to
+ * fault them in again (//bench:large, 2 threads, at 0.87x of fast). After a burst of large blocks
+ * little is live, and the spans go. */
+HAK_HIDDEN int hak_release_keep_spans(size_t free_bytes, size_t live_bytes);
 /* Whether an empty region (a SuperSlab) is kept mapped when spare_regions are
  * already kept and `more` bytes would become retained: LEAN never, SPEED always, BALANCED within
  * the budget and, for SuperSlabs (spare_regions counts them), only one. */

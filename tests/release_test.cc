@@ -118,7 +118,7 @@ TEST(Release, LargeSpansWithinThreeTimesTheLargeBlocksInUse) {
 }
 
 // Eager (return at once, no transfer caching, no spare): LEAN always, BALANCED only while the
-// retained total exceeds the budget, SPEED never.
+// retained total exceeds the budget, SPEED never (and the same for the warm memory alone).
 TEST(Release, EagerWhenOverTheBudget) {
   hak_release_configure(HAK_RELEASE_BALANCED, 8 * MiB);
   set_counters(0, 0, 0, 0);
@@ -134,9 +134,11 @@ TEST(Release, EagerWhenOverTheBudget) {
   hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
   set_counters(0, 0, 0, 0);
   EXPECT_TRUE(hak_release_eager());
+  EXPECT_TRUE(hak_release_eager_warm());
   hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);
   set_counters(0, 1024 * MiB, 1024 * MiB, 0, 1024 * MiB);
   EXPECT_FALSE(hak_release_eager());
+  EXPECT_FALSE(hak_release_eager_warm());
   set_counters(0, 0, 0, 0);
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }
@@ -188,12 +190,6 @@ TEST(Release, IdleMemoryAloneDoesNotPurgeWarmMemory) {
   EXPECT_FALSE(hak_release_eager_warm()) << "but idle and warm together within three times in use";
   set_counters(48 * MiB, 6 * MiB, 10 * MiB, 0, 128 * MiB + 1);
   EXPECT_TRUE(hak_release_eager_warm()) << "idle and warm together over";
-  hak_release_configure(HAK_RELEASE_LEAN, 8 * MiB);
-  set_counters(0, 0, 0, 0);
-  EXPECT_TRUE(hak_release_eager_warm());
-  hak_release_configure(HAK_RELEASE_SPEED, 8 * MiB);
-  set_counters(0, 1024 * MiB, 1024 * MiB, 0, 1024 * MiB);
-  EXPECT_FALSE(hak_release_eager_warm());
   set_counters(0, 0, 0, 0);
   hak_release_configure((hak_release_policy_t)HAK_CFG_RELEASE_POLICY, 8 * MiB);
 }

@@ -188,13 +188,13 @@ static int64_t due_of(hak_slab_t* s) {
  * box's view is off by less than 3 x this per class, and the stats read the exact counts. */
 #define ACCOUNT_GRANULE ((int64_t)32 << 10)
 
-static void report(hak_retained_kind_t kind, int64_t now, int64_t* reported) {
+/* The change of a count since it was last reported, when it is due (then it counts as reported),
+ * else 0 (which the release box's adders skip). */
+static int64_t due_change(int64_t now, int64_t* reported) {
   int64_t d = now - *reported;
-  if (d >= ACCOUNT_GRANULE || d <= -ACCOUNT_GRANULE || (now == 0 && d)) {
-    if (kind == HAK_RETAINED_KINDS) hak_release_in_use_add(d);
-    else hak_release_retained_add(kind, d);
-    *reported = now;
-  }
+  if (d < ACCOUNT_GRANULE && d > -ACCOUNT_GRANULE && (now != 0 || !d)) return 0;
+  *reported = now;
+  return d;
 }
 
 static int64_t transfer_bytes(const central_class_t* c, unsigned cls) {
@@ -204,9 +204,9 @@ static int64_t transfer_bytes(const central_class_t* c, unsigned cls) {
 /* Reports the class's retained bytes (transfer cache, free blocks due for a purge, spare) and the
  * bytes it has handed out to the release box. */
 static void account(central_class_t* c, unsigned cls) {
-  report(HAK_RETAINED_BLOCKS, transfer_bytes(c, cls), &c->retained);
-  report(HAK_RETAINED_FREE, c->due, &c->retained_free);
-  report(HAK_RETAINED_KINDS, c->in_use, &c->in_use_reported);
+  hak_release_retained_add(HAK_RETAINED_BLOCKS, due_change(transfer_bytes(c, cls), &c->retained));
+  hak_release_retained_add(HAK_RETAINED_FREE, due_change(c->due, &c->retained_free));
+  hak_release_in_use_add(due_change(c->in_use, &c->in_use_reported));
 }
 
 static void list_push(central_class_t* c, hak_slab_t* s) {

@@ -10,8 +10,9 @@
  *             used), with no transfer caching and no spares.
  *   BALANCED  budget = in use / 8, at least 1 MiB, at most HAKMEM_RETAIN_MB (default 8 MiB).
  *             Within the budget the boxes keep empty memory for reuse; a free that finds the
- *             total above it releases as LEAN does, in the box that frees. Idle memory (empty
- *             pages, free large spans) is held to the budget; warm memory (transfer caches,
+ *             total above it releases as LEAN does, in the box that frees. Empty pages are held
+ *             to the budget, free large spans to the budget or three times the large blocks in
+ *             use (hak_release_keep_spans); warm memory (transfer caches,
  *             spare slabs, free blocks inside partially used slabs, which a steady heap keeps
  *             drawing on) makes the policy eager only when the whole retained total exceeds
  *             max(budget, three times in use + hold), i.e. when a burst is being freed (a single
@@ -117,8 +118,8 @@ HAK_HIDDEN int hak_release_keep_spans(size_t free_bytes, size_t live_bytes);
  * the budget and, for SuperSlabs (spare_regions counts them), only one. */
 HAK_HIDDEN int hak_release_keep_region(unsigned spare_regions, size_t more);
 /* Whether a free must return what it can at once (no transfer caching, no spare, purge): always
- * under LEAN, never under SPEED; under BALANCED while idle memory exceeds the budget or idle and
- * warm memory together exceed max(budget, three times in use + hold). */
+ * under LEAN, never under SPEED; under BALANCED while empty pages exceed the budget or empty pages
+ * and warm memory together exceed max(budget, three times in use + hold). */
 HAK_HIDDEN int hak_release_eager(void);
 /* The same for the warm memory (transfer caches, spares, free blocks of partially used slabs):
  * only when idle and warm memory together are over, not idle memory alone, which is the

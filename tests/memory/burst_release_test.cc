@@ -256,8 +256,8 @@ TEST(BurstRelease, BurstByThreadsThatExit) {
   for (int i = 0; i < 2; i++) burst_by_new_threads(&b, kWarmBytes);
   // The two warm-ups are a cycle of the same memory, which earns BALANCED a hold of about that
   // cycle, kept in the baseline; the burst's fresh memory can then raise the hold (up to its cap)
-  // and what is retained after the burst lands anywhere within it (12..126 MiB over a baseline of
-  // 80, by the order of the frees). malloc_trim(0) forgets that history: what is asserted is the
+  // and what is retained after the burst lands anywhere within it (RSS 12-121 MiB against a
+  // baseline of 80, by the order of the frees). malloc_trim(0) forgets that history: what is asserted is the
   // return of a one-off burst, as stated. BurstByThreadsThatStayIdle keeps the history and bounds
   // it by the hold's cap.
   malloc_trim(0);
